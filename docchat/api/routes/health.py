@@ -1,0 +1,34 @@
+"""Liveness and readiness, for load balancers and orchestrators."""
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from docchat.schemas import ErrorOut
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("")
+async def liveness() -> dict[str, str]:
+    """The process is up and serving requests."""
+    return {"status": "ok"}
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+@router.get("/ready", responses={503: {"model": ErrorOut, "description": "Database down."}})
+async def readiness(request: Request) -> dict[str, str]:
+    """The database answers; 503 when it does not."""
+    try:
+        await run_in_threadpool(_ping, request.app.state.engine)
+    except SQLAlchemyError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"database unavailable ({type(exc).__name__})",
+        ) from None
+    return {"status": "ready", "database": "ok"}

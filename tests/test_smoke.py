@@ -1,0 +1,2 @@
+def test_import():
+    import docchat.main  # noqa: F401
