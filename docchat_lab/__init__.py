@@ -1,0 +1,1 @@
+"""DocChat Lab: the teaching tools. The app (`docchat`) never imports this package."""

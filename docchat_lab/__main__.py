@@ -1,0 +1,3 @@
+from docchat_lab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""Build the lesson notebooks from their percent-format sources, run them, store clean outputs.
+
+`notebooks/src/NN_slug.py` is the source of `notebooks/NN_slug.ipynb`. Cells are separated by
+`# %%` lines (`# %% [markdown]` for text, whose lines start with `# `). Building executes the
+notebook in a fresh kernel of the current environment and keeps only deterministic metadata.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+import nbformat
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+_MARKER = re.compile(r"^# %%(?P<markdown>\s*\[markdown\])?(?P<rest>.*)$")
+_TAGS = re.compile(r"tags=(\[[^\]]*\])")
+
+
+@dataclass
+class _Cell:
+    kind: str
+    lines: list[str]
+    tags: list[str]
+
+
+def read_percent(path: Path) -> nbformat.NotebookNode:
+    """Parse a percent-format script into an (unexecuted) notebook."""
+    cells: list[_Cell] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _MARKER.match(line)
+        if match:
+            tags_match = _TAGS.search(match["rest"])
+            tags = json.loads(tags_match[1]) if tags_match else []
+            cells.append(_Cell("markdown" if match["markdown"] else "code", [], tags))
+        elif cells:
+            cells[-1].lines.append(line)
+        elif line.strip():
+            raise ValueError(f"{path}: text before the first '# %%' marker: {line!r}")
+    nb = nbformat.v4.new_notebook()
+    for index, cell in enumerate(cells):
+        text = "\n".join(cell.lines).strip("\n")
+        if cell.kind == "markdown":
+            text = "\n".join(_unquote(line) for line in text.splitlines())
+            node = nbformat.v4.new_markdown_cell(text)
+        else:
+            node = nbformat.v4.new_code_cell(text)
+        node.id = f"{path.stem[:40]}-{index:03d}"
+        if cell.tags:
+            node.metadata["tags"] = cell.tags
+        nb.cells.append(node)
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    return nb
+
+
+def _unquote(line: str) -> str:
+    if line.startswith("# "):
+        return line[2:]
+    if line.startswith("#"):
+        return line[1:]
+    raise ValueError(f"markdown line does not start with '#': {line!r}")
+
+
+def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop volatile metadata (timings, versions) so a rebuild changes nothing it needn't."""
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    for cell in nb.cells:
+        cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
+        if cell.cell_type == "code":
+            for output in cell.outputs:
+                if "metadata" in output:
+                    output["metadata"] = {}
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 180) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
+    client.execute()
+    return nb
+
+
+def build(source: Path, target: Path, *, run: bool = True) -> Path:
+    nb = read_percent(source)
+    if run:
+        execute(nb, target.parent)
+    nbformat.validate(nb)
+    target.write_text(nbformat.writes(clean(nb)) + "\n", encoding="utf-8")
+    return target
+
+
+def sources_match(source: Path, target: Path) -> list[str]:
+    """Differences between a notebook's cells and its source; empty when in step."""
+    built = read_percent(source)
+    stored = nbformat.read(target, as_version=4)
+    problems: list[str] = []
+    if len(built.cells) != len(stored.cells):
+        problems.append(f"{target.name}: {len(stored.cells)} cells, source has {len(built.cells)}")
+    for index, (want, have) in enumerate(zip(built.cells, stored.cells, strict=False)):
+        if (want.cell_type, want.source) != (have.cell_type, have.source):
+            problems.append(f"{target.name} cell {index}: differs from {source.name}")
+    return problems
+
+
+def notebook_pairs(notebooks_dir: Path) -> list[tuple[Path, Path]]:
+    return [
+        (src, notebooks_dir / f"{src.stem}.ipynb")
+        for src in sorted((notebooks_dir / "src").glob("[0-9][0-9]_*.py"))
+    ]
+
+
+def metadata_problems(path: Path) -> list[str]:
+    """Stray metadata, unexecuted cells or stored errors: what a clean rebuild never leaves."""
+    nb = nbformat.read(path, as_version=4)
+    problems: list[str] = []
+    if nb.metadata != {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}:
+        problems.append(f"{path.name}: notebook metadata {dict(nb.metadata)}")
+    expected_count = 0
+    for index, cell in enumerate(nb.cells):
+        extra = set(cell.metadata) - {"tags"}
+        if extra:
+            problems.append(f"{path.name} cell {index}: stray metadata {sorted(extra)}")
+        if cell.cell_type != "code":
+            continue
+        expected_count += 1
+        if cell.execution_count != expected_count:
+            problems.append(f"{path.name} cell {index}: execution_count {cell.execution_count}")
+        for output in cell.outputs:
+            if output.output_type == "error":
+                problems.append(f"{path.name} cell {index}: stored error {output.ename}")
+    return problems

@@ -1,0 +1,57 @@
+"""Show the real source of a `docchat` module or function in a notebook, read from the file."""
+
+import importlib
+import inspect
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """Source code with where it came from; renders as highlighted Markdown in Jupyter."""
+
+    path: str
+    first_line: int
+    last_line: int
+    code: str
+
+    @property
+    def caption(self) -> str:
+        return f"{self.path}, lines {self.first_line}-{self.last_line}"
+
+    def _repr_markdown_(self) -> str:
+        return f"**`{self.caption}`**\n\n```python\n{self.code}\n```"
+
+    def __repr__(self) -> str:
+        return f"# {self.caption}\n{self.code}"
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.code
+
+
+def _module(target: str | ModuleType) -> ModuleType:
+    return importlib.import_module(target) if isinstance(target, str) else target
+
+
+def _relative_path(module: ModuleType) -> str:
+    # Show the path inside the project (docchat/api/deps.py), never the machine's.
+    parts = module.__name__.split(".")
+    file = Path(inspect.getfile(module))
+    return "/".join([*parts[:-1], file.name] if file.name != "__init__.py" else [*parts, file.name])
+
+
+def source(target: str | ModuleType | Any, name: str | None = None) -> SourceView:
+    """The source of a module (`"docchat.api.deps"`), one of its names, or a function/class."""
+    if isinstance(target, str | ModuleType):
+        module = _module(target)
+        obj: Any = module if name is None else getattr(module, name)
+    else:
+        obj = target
+        module = inspect.getmodule(obj) or _module(obj.__module__)
+    lines, first = inspect.getsourcelines(obj)
+    first = max(first, 1)
+    code = textwrap.dedent("".join(lines)).rstrip("\n")
+    return SourceView(_relative_path(module), first, first + len(lines) - 1, code)
