@@ -12,9 +12,11 @@ from docchat.core.config import get_settings
 def _settings_problem(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "settings"
-        env = f"DOCCHAT_{field.upper()}" if error["loc"] else "the settings"
-        lines.append(f"  {field} ({env}): {error['msg']}")
+        loc = error["loc"]
+        # The variable is named after the field, even when the error is in a list item.
+        where = f"{loc[0]} (DOCCHAT_{str(loc[0]).upper()})" if loc else "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  {where}: {message}")
     return "docchat: the settings are not valid:\n" + "\n".join(lines)
 
 

@@ -9,6 +9,8 @@ from docchat.models import DocumentStatus
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# The same bounds as the `{document_id}` path parameter: past 64 bits SQLite overflows.
+DocumentId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 class DocumentCreate(BaseModel):
@@ -43,7 +45,7 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: Question
-    document_ids: Annotated[list[int], Field(min_length=1, max_length=100)] | None = None
+    document_ids: Annotated[list[DocumentId], Field(min_length=1, max_length=100)] | None = None
     top_k: Annotated[int, Field(ge=1, le=20)] = 4
 
 

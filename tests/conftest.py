@@ -14,6 +14,7 @@ from docchat.core.config import Settings, get_settings
 from docchat.main import create_app
 from tests.docchat_testkit import make_settings
 
+
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """No DOCCHAT_ variable from the shell, no `.env` from the repo, no cached settings."""

@@ -20,7 +20,7 @@ TEST_SETTINGS: dict[str, Any] = {
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings from the given values only: no environment, no `.env`."""
-    return Settings(_env_file=None, **{**TEST_SETTINGS, **overrides})  # type: ignore[call-arg]
+    return Settings(_env_file=None, **{**TEST_SETTINGS, **overrides})
 
 
 def create_document(client: TestClient, title: str, content: str) -> dict[str, Any]:

@@ -43,7 +43,8 @@ class Page:
 
 
 def pagination(
-    skip: Annotated[int, Query(ge=0, description="How many items to skip.")] = 0,
+    # Past 64 bits SQLite raises OverflowError: a 500 where a 422 belongs.
+    skip: Annotated[int, Query(ge=0, le=2**62, description="How many items to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="At most this many items.")] = 20,
 ) -> Page:
     return Page(skip=skip, limit=limit)

@@ -1,11 +1,13 @@
 """DocChat's settings: read once from the environment (prefix DOCCHAT_) and an optional .env."""
 
 from functools import lru_cache
-from typing import Annotated, Self
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class Settings(BaseSettings):
@@ -15,6 +17,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         # Other tools share .env; their keys are not our errors.
         extra="ignore",
+        # A rejected value may hold a password: errors name the field, never echo the input.
+        hide_input_in_errors=True,
     )
 
     database_url: str = "sqlite:///./docchat.db"
@@ -22,12 +26,32 @@ class Settings(BaseSettings):
     openai_base_url: str = "https://api.openai.com/v1"
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # Before cors_origins, whose validator needs it.
+    cors_allow_credentials: bool = True
     # NoDecode: accept "a,b" as well as a JSON list from the environment.
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
-    cors_allow_credentials: bool = True
     max_upload_bytes: int = Field(default=1_000_000, gt=0, le=100_000_000)
     chunk_size: int = Field(default=800, ge=100, le=20_000)
-    chunk_overlap: int = Field(default=100, ge=0)
+    # validate_default: a chunk_size set below the default overlap must be caught too.
+    chunk_overlap: int = Field(default=100, ge=0, validate_default=True)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_usable(cls, url: str) -> str:
+        # A typo fails here, naming the field, not as a traceback when the engine is built.
+        try:
+            make_url(url).get_dialect()
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL like sqlite:///./docchat.db ({exc})") from None
+        return url
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _base_url_is_http(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("not an http(s) URL like https://api.openai.com/v1")
+        return url
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -43,9 +67,15 @@ class Settings(BaseSettings):
 
     @field_validator("cors_origins")
     @classmethod
-    def _origins_are_bare(cls, origins: list[str]) -> list[str]:
+    def _origins_are_bare(cls, origins: list[str], info: ValidationInfo) -> list[str]:
         for origin in origins:
             if origin == "*":
+                # Starlette would echo any origin back with credentials allowed (ERRATA 18).
+                if info.data.get("cors_allow_credentials", False):
+                    raise ValueError(
+                        "'*' together with cors_allow_credentials=true would let any site "
+                        "make credentialed calls; list the origins instead"
+                    )
                 continue
             parts = urlsplit(origin)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -60,19 +90,13 @@ class Settings(BaseSettings):
     def _blank_key_means_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if "*" in self.cors_origins and self.cors_allow_credentials:
-            raise ValueError(
-                "cors_origins: '*' together with cors_allow_credentials=true would let any "
-                "site make credentialed calls; list the origins instead"
-            )
-        if self.chunk_overlap >= self.chunk_size:
-            raise ValueError(
-                f"chunk_overlap ({self.chunk_overlap}) must be smaller than "
-                f"chunk_size ({self.chunk_size})"
-            )
-        return self
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, overlap: int, info: ValidationInfo) -> int:
+        size = info.data.get("chunk_size")
+        if size is not None and overlap >= size:
+            raise ValueError(f"chunk_overlap ({overlap}) must be smaller than chunk_size ({size})")
+        return overlap
 
 
 @lru_cache

@@ -11,10 +11,6 @@ from docchat.models import Base
 from docchat.services.search_index import create_search_index
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def build_engine(database_url: str, **engine_options: Any) -> Engine:
     """An engine for the URL; SQLite gets the settings it needs to serve threads safely."""
     url = make_url(database_url)

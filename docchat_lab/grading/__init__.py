@@ -1,0 +1,1 @@
+"""Running exercise checks against untrusted code: sandboxed workers, a trusted judge, reports."""

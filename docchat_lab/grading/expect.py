@@ -1,0 +1,40 @@
+"""Assertions for checks, with messages a learner can act on: what was called, what came back,
+what was expected."""
+
+from collections.abc import Collection
+from typing import Any
+
+from docchat_lab.grading.subject import CheckFailure, Response
+
+
+def expect(condition: bool, message: str, *, hint: str | None = None) -> None:
+    if not condition:
+        raise CheckFailure(message, hint=hint)
+
+
+def expect_status(response: Response, expected: int | Collection[int], *, why: str = "",
+                  hint: str | None = None) -> None:
+    response.raise_for_learner_error()
+    wanted = {expected} if isinstance(expected, int) else set(expected)
+    if response.status_code not in wanted:
+        shown = " or ".join(str(s) for s in sorted(wanted))
+        reason = f" ({why})" if why else ""
+        raise CheckFailure(
+            f"{response.request} answered {response.summary()}; expected {shown}{reason}", hint=hint
+        )
+
+
+def expect_equal(actual: Any, expected: Any, what: str, *, hint: str | None = None) -> None:
+    # `actual` is plain data decoded from JSON in the judge: its == cannot be overridden.
+    if type(actual) is not type(expected) or actual != expected:
+        raise CheckFailure(f"{what} gave {actual!r}; expected {expected!r}", hint=hint)
+
+
+def expect_header(response: Response, name: str, expected: str | None, *, why: str = "") -> None:
+    response.raise_for_learner_error()
+    actual = response.headers.get(name)
+    if actual != expected:
+        shown = "no such header" if actual is None else repr(actual)
+        want = "no such header" if expected is None else repr(expected)
+        reason = f" ({why})" if why else ""
+        raise CheckFailure(f"{response.request}: header {name} is {shown}; expected {want}{reason}")

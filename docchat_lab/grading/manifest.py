@@ -1,0 +1,95 @@
+"""The exercises' manifest (docchat_lab/exercises.toml) and their check functions."""
+
+import importlib
+import importlib.util
+import inspect
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+MANIFEST = Path(__file__).resolve().parent.parent / "exercises.toml"
+CheckFunction = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    slug: str
+    title: str
+    notebook: str
+    points: float
+    hint: str
+    hints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return f"{self.slug}.py"
+
+    def checks_module(self) -> ModuleType:
+        return importlib.import_module(f"docchat_lab.checks.{self.slug}")
+
+    def checks(self) -> list[tuple[str, CheckFunction]]:
+        return checks_in(self.checks_module())
+
+    def params(self) -> dict[str, Any]:
+        """Values the judge picks afresh for each run (keys, origins, ...), shared with the worker."""
+        make = getattr(self.checks_module(), "params", None)
+        return dict(make()) if make else {}
+
+    def hint_for(self, check: str) -> str:
+        return self.hints.get(check, self.hint)
+
+
+def checks_in(module: ModuleType) -> list[tuple[str, CheckFunction]]:
+    """The module's `test_*` functions, in the order they are written."""
+    found = [
+        (name, fn)
+        for name, fn in vars(module).items()
+        if name.startswith("test_") and inspect.isfunction(fn) and fn.__module__ == module.__name__
+    ]
+    return sorted(found, key=lambda item: item[1].__code__.co_firstlineno)
+
+
+@cache
+def exercises() -> tuple[Exercise, ...]:
+    data = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
+    return tuple(
+        Exercise(
+            id=item["id"],
+            slug=item["slug"],
+            title=item["title"],
+            notebook=item["notebook"],
+            points=float(item["points"]),
+            hint=item["hint"],
+            hints=dict(item.get("hints", {})),
+        )
+        for item in data.get("exercise", [])
+    )
+
+
+def find(name: str) -> Exercise:
+    """An exercise by id ("ex03"), number ("3") or slug."""
+    wanted = name.strip().lower()
+    if wanted.isdigit():
+        wanted = f"ex{int(wanted):02d}"
+    for exercise in exercises():
+        if wanted in (exercise.id, exercise.slug):
+            return exercise
+    known = ", ".join(e.id for e in exercises())
+    raise KeyError(f"no exercise {name!r}; the exercises are {known}")
+
+
+def hidden_checks(folder: Path, exercise: Exercise) -> list[tuple[str, CheckFunction]]:
+    """An instructor's extra checks: `<folder>/<slug>.py` with `test_*` functions, if present."""
+    path = folder / exercise.file
+    if not path.is_file():
+        return []
+    spec = importlib.util.spec_from_file_location(f"hidden_checks.{exercise.slug}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return checks_in(module)

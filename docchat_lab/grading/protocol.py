@@ -1,0 +1,68 @@
+"""Length-prefixed JSON frames between the judge and a worker, with hard limits.
+
+Only JSON crosses this line: whatever a submission returns becomes plain data here, so no
+object of its making (an `__eq__` that is always true, say) ever reaches a check.
+"""
+
+import json
+import socket
+import struct
+import time
+from typing import Any
+
+MAX_FRAME = 16 * 1024 * 1024
+_HEADER = struct.Struct("!I")
+
+
+class ProtocolError(Exception):
+    """The other side sent something that is not a frame, or hung up."""
+
+
+class ChannelClosed(ProtocolError):
+    pass
+
+
+class ChannelTimeout(ProtocolError):
+    pass
+
+
+def send_frame(sock: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message, separators=(",", ":")).encode()
+    if len(data) > MAX_FRAME:
+        raise ProtocolError(f"frame of {len(data)} bytes is over the limit")
+    sock.sendall(_HEADER.pack(len(data)) + data)
+
+
+def _recv_exact(sock: socket.socket, size: int, deadline: float | None) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ChannelTimeout("no answer in time")
+            sock.settimeout(left)
+        try:
+            chunk = sock.recv(min(remaining, 1 << 20))
+        except TimeoutError:
+            raise ChannelTimeout("no answer in time") from None
+        except OSError as exc:
+            raise ChannelClosed(f"connection lost ({exc.strerror})") from None
+        if not chunk:
+            raise ChannelClosed("the other side hung up")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def recv_frame(sock: socket.socket, deadline: float | None = None) -> dict[str, Any]:
+    (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size, deadline))
+    if size > MAX_FRAME:
+        raise ProtocolError(f"frame of {size} bytes announced; the limit is {MAX_FRAME}")
+    try:
+        message = json.loads(_recv_exact(sock, size, deadline))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ProtocolError("a frame that is not JSON") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("a frame that is not a JSON object")
+    return message

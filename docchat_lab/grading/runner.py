@@ -1,0 +1,176 @@
+"""Run one exercise's checks against one submission: spawn a worker, judge, always clean up."""
+
+import base64
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from docchat_lab.grading.isolation import Limits
+from docchat_lab.grading.manifest import CheckFunction, Exercise
+from docchat_lab.grading.protocol import ChannelTimeout, ProtocolError, recv_frame, send_frame
+from docchat_lab.grading.sandbox import Sandbox, SandboxError, WorkerHandle
+from docchat_lab.grading.subject import CheckFailure, ExerciseAborted, Subject
+
+# Why a whole exercise scored zero, in words a learner understands.
+ABORTED = {
+    "timeout": "stopped after the time limit ({limit:.0f} s): an endless loop, or something waiting forever?",
+    "memory": "stopped: it went over the memory limit ({memory} MB)",
+    "crashed": "its process ended unexpectedly{how}",
+    "grader": "could not be graded: {detail}",
+}
+
+
+@dataclass
+class CheckResult:
+    name: str
+    passed: bool
+    message: str = ""
+    kind: str = ""
+    hint: str = ""
+    hidden: bool = False
+
+
+@dataclass
+class ExerciseResult:
+    exercise: str
+    slug: str
+    points: float
+    status: str = "ok"  # ok | timeout | memory | crashed | grader
+    detail: str = ""
+    checks: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def score(self) -> float:
+        if self.status != "ok" or not self.checks:
+            return 0.0
+        return round(self.points * self.passed / len(self.checks), 2)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["score"] = self.score
+        return data
+
+
+def _load_failure(exercise: Exercise, hello: dict[str, Any]) -> CheckFailure | None:
+    load = hello.get("load")
+    if isinstance(load, dict):
+        kind = str(load.get("kind", "import"))
+        message = str(load.get("message", ""))[:300]
+        line = f" on line {load['line']}" if load.get("line") else ""
+        if kind == "syntax":
+            return CheckFailure(f"{exercise.file} has a syntax error{line}: {message}", kind="syntax")
+        if kind == "no-file":
+            return CheckFailure(f"MISSING FILE {exercise.file}: copy it from exercises/", kind="missing")
+        if kind == "not-implemented":
+            return CheckFailure(f"not done yet: importing {exercise.file} raised NotImplementedError{line}",
+                                kind="not-implemented")
+        return CheckFailure(f"importing {exercise.file} failed{line}: {load.get('type')}: {message}", kind="error")
+    missing = hello.get("missing") or []
+    if missing:
+        names = ", ".join(str(m) for m in missing[:5])
+        return CheckFailure(f"MISSING FUNCTION {names} in {exercise.file}: keep the names from the exercise",
+                            kind="missing")
+    return None
+
+
+def _exit_detail(report: dict[str, Any]) -> str:
+    if report.get("signal"):
+        return f" (killed by signal {report['signal']})"
+    if report.get("code") not in (None, 0):
+        return f" (exit code {report['code']})"
+    return ""
+
+
+def run_exercise(
+    sandbox: Sandbox,
+    exercise: Exercise,
+    files: dict[str, bytes],
+    *,
+    slot: int = 0,
+    limits: Limits | None = None,
+    hidden: list[tuple[str, CheckFunction]] | None = None,
+) -> ExerciseResult:
+    """Grade one exercise of one submission. Never raises for anything the submission does."""
+    limits = limits or sandbox.limits
+    started = time.monotonic()
+    result = ExerciseResult(exercise.id, exercise.slug, exercise.points)
+    checks = [(name, fn, False) for name, fn in exercise.checks()]
+    checks += [(name, fn, True) for name, fn in hidden or []]
+    params = exercise.params()
+    companion = params.pop("_companion", None)
+    handle: WorkerHandle | None = None
+    aborted: ExerciseAborted | None = None
+    try:
+        handle = sandbox.spawn(exercise.slug, slot, companion=companion, limits=limits)
+        deadline = started + limits.time_s
+        hello = _start(handle, files, params, deadline)
+        failure = _load_failure(exercise, hello)
+        # The companion's secrets (which variant is which) stay with the judge.
+        judge_params = {**params, "_companion": companion} if companion is not None else params
+        subject = Subject(handle, hello, judge_params, deadline)
+        for name, check, is_hidden in checks:
+            result.checks.append(_run_check(exercise, name, check, subject, failure, is_hidden))
+    except ExerciseAborted as exc:
+        aborted = exc
+    except SandboxError as exc:
+        aborted = ExerciseAborted("grader", str(exc))
+    finally:
+        report: dict[str, Any] = {}
+        if handle is not None:
+            handle.kill()
+            report = handle.exit_report()
+            handle.sock.close()
+    if aborted is not None:
+        kind = aborted.kind
+        if kind == "crashed" and report.get("code") == 71:
+            kind = "memory"
+        result.status = kind if kind in ABORTED else "crashed"
+        result.detail = ABORTED[result.status].format(
+            limit=limits.time_s, memory=limits.memory_mb, how=_exit_detail(report), detail=aborted.message
+        )
+        ran = {c.name for c in result.checks}
+        for name, _check, is_hidden in checks:
+            if name not in ran:
+                result.checks.append(CheckResult(name, False, "not run: " + result.detail, result.status,
+                                                 hidden=is_hidden))
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _start(handle: WorkerHandle, files: dict[str, bytes], params: dict[str, Any], deadline: float) -> dict[str, Any]:
+    encoded = {name: base64.b64encode(data).decode() for name, data in files.items()}
+    try:
+        send_frame(handle.sock, {"files": encoded, "params": params})
+        hello = recv_frame(handle.sock, deadline)
+    except ChannelTimeout:
+        raise ExerciseAborted("timeout", "loading the exercise took too long") from None
+    except (ProtocolError, OSError) as exc:
+        raise ExerciseAborted("crashed", f"the exercise's process stopped ({exc})") from None
+    if hello.get("op") == "fatal":
+        raise ExerciseAborted("memory", "the exercise ran out of memory")
+    if hello.get("op") != "hello":
+        raise ExerciseAborted("crashed", "the exercise's process sent something unexpected")
+    return hello
+
+
+def _run_check(exercise: Exercise, name: str, check: CheckFunction, subject: Subject,
+               failure: CheckFailure | None, hidden: bool) -> CheckResult:
+    hint = "" if hidden else exercise.hint_for(name)
+    try:
+        if failure is not None:
+            raise failure
+        check(subject)
+    except CheckFailure as exc:
+        message = "a hidden check failed" if hidden else exc.message
+        return CheckResult(name, False, message, exc.kind, exc.hint or hint, hidden)
+    except ExerciseAborted:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an answer the check could not even read
+        message = "a hidden check failed" if hidden else f"the answer could not be checked ({type(exc).__name__}: {exc})"
+        return CheckResult(name, False, message[:400], "error", hint, hidden)
+    return CheckResult(name, True, "", "", "", hidden)

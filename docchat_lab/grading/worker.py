@@ -1,0 +1,246 @@
+"""Inside the sandbox: load a submission's exercise file and answer the judge's requests.
+
+Nothing here decides a pass. The worker only reports, as plain JSON, what the submission's
+code did with the requests the judge chose: status codes, headers, bodies, values, errors.
+"""
+
+import asyncio
+import base64
+import importlib
+import importlib.util
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from docchat_lab.grading import asgi_driver
+from docchat_lab.grading.protocol import MAX_FRAME, ProtocolError, recv_frame, send_frame
+
+MAX_BODY = 4 * 1024 * 1024
+EXIT_PROTOCOL, EXIT_MEMORY = 70, 71
+
+
+def _text(value: object, limit: int = 500) -> str:
+    try:
+        text = str(value)
+    except BaseException:  # noqa: BLE001 - a submission's __str__ may do anything
+        text = "<unprintable>"
+    return text[:limit]
+
+
+def describe(exc: BaseException, learner_file: str | None) -> dict[str, Any]:
+    """The exception's type, message and the deepest line of the learner's file it passed."""
+    info: dict[str, Any] = {"type": _text(type(exc).__name__, 100), "message": _text(exc)}
+    if isinstance(exc, SyntaxError):
+        info["line"] = exc.lineno
+        return info
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    for frame in reversed(frames):
+        if learner_file and frame.filename == learner_file:
+            info["line"], info["function"] = frame.lineno, frame.name
+            break
+    return info
+
+
+def _fatal_memory(sock: socket.socket) -> None:
+    try:
+        send_frame(sock, {"op": "fatal", "kind": "memory"})
+    finally:
+        os._exit(EXIT_MEMORY)
+
+
+class Worker:
+    def __init__(self, sock: socket.socket, slug: str, companion_fd: int | None) -> None:
+        self.sock = sock
+        self.slug = slug
+        self.harness = importlib.import_module(f"docchat_lab.harness.{slug}")
+        self.learner_file = str(Path.cwd() / f"{slug}.py")
+        self.companion_fd = companion_fd
+        self.module: ModuleType | None = None
+        self.params: dict[str, Any] = {}
+        self.apps: dict[str, Any] = {}
+        self.app_errors: dict[str, dict[str, Any]] = {}
+        self.app_states: dict[str, dict[str, Any]] = {}
+        self.send_lock = threading.Lock()
+
+    def reply(self, message: dict[str, Any]) -> None:
+        with self.send_lock:
+            send_frame(self.sock, message)
+
+    def setup(self) -> dict[str, Any]:
+        frame = recv_frame(self.sock, time.monotonic() + 60)
+        self.params = frame.get("params") or {}
+        if self.companion_fd is not None:
+            self.params["companion_fd"] = self.companion_fd
+        for name, data in (frame.get("files") or {}).items():
+            safe = Path(name).name  # files arrive flat; never a path out of the work folder
+            if safe and not safe.startswith("."):
+                Path(safe).write_bytes(base64.b64decode(data))
+        load = self._load()
+        missing = []
+        if self.module is not None:
+            missing = [n for n in self.harness.REQUIRED if not hasattr(self.module, n)]
+        return {"op": "hello", "load": load, "missing": missing}
+
+    def _load(self) -> dict[str, Any] | None:
+        path = Path(self.learner_file)
+        if not path.is_file():
+            return {"kind": "no-file", "type": "FileNotFoundError", "message": f"{path.name} is missing"}
+        sys.path.insert(0, str(path.parent))
+        try:
+            spec = importlib.util.spec_from_file_location(self.slug, path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[self.slug] = module
+            spec.loader.exec_module(module)
+        except MemoryError:
+            _fatal_memory(self.sock)
+        except SyntaxError as exc:
+            return {"kind": "syntax", **describe(exc, self.learner_file)}
+        except NotImplementedError as exc:
+            return {"kind": "not-implemented", **describe(exc, self.learner_file)}
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
+            return {"kind": "import", **describe(exc, self.learner_file)}
+        self.module = module
+        return None
+
+    async def _app(self, name: str) -> Any:
+        """The app called `name`, built and started on first use; raises its build error."""
+        if name in self.apps:
+            return self.apps[name]
+        if name in self.app_errors:
+            raise _AppFailed(self.app_errors[name])
+        factories = self.harness.apps(self.module, self.params)
+        if name not in factories:
+            raise _AppFailed({"type": "LookupError", "message": f"no app called {name!r}"})
+        try:
+            app = factories[name]()
+            state: dict[str, Any] = {}
+            await asgi_driver.start_lifespan(app, state)
+        except MemoryError:
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            self.app_errors[name] = describe(exc, self.learner_file)
+            raise _AppFailed(self.app_errors[name]) from None
+        self.apps[name], self.app_states[name] = app, state
+        return app
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        try:
+            result = await self._dispatch(message)
+        except MemoryError:
+            _fatal_memory(self.sock)
+        except _AppFailed as failed:
+            result = {"ok": False, "exception": failed.info, "app_failed": True}
+        except BaseException as exc:  # noqa: BLE001
+            result = {"ok": False, "exception": describe(exc, self.learner_file)}
+        result["id"] = message.get("id")
+        try:
+            self.reply(result)
+        except (TypeError, ValueError) as exc:  # a value that is not JSON
+            self.reply({"id": message.get("id"), "ok": False, "exception": describe(exc, None)})
+
+    async def _dispatch(self, message: dict[str, Any]) -> dict[str, Any]:
+        op = message.get("op")
+        if op == "http":
+            return await self._http(message)
+        if op == "call":
+            probe: Callable[..., Any] = self.harness.PROBES[message["name"]]
+            loop = asyncio.get_running_loop()
+            args = message.get("args", {})
+            value = await loop.run_in_executor(None, lambda: probe(self.module, self.params, **args))
+            return {"ok": True, "value": value}
+        raise ProtocolError(f"unknown op {op!r}")
+
+    async def _http(self, message: dict[str, Any]) -> dict[str, Any]:
+        name = message.get("app", "main")
+        app = await self._app(name)
+        body = message.get("body")
+        headers = [(str(k), str(v)) for k, v in message.get("headers") or []]
+        response, error = await asgi_driver.request(
+            app, message["method"], message["path"], headers,
+            base64.b64decode(body) if body else b"", self.app_states[name],
+        )
+        if isinstance(error, MemoryError):
+            raise error
+        content = bytes(response.body)
+        reply: dict[str, Any] = {
+            "ok": True,
+            "status": response.status,
+            "headers": [[k, v] for k, v in response.headers],
+            "body": base64.b64encode(content[:MAX_BODY]).decode(),
+            "truncated": len(content) > MAX_BODY,
+        }
+        if error is not None:
+            reply["exception"] = describe(error, self.learner_file)
+        return reply
+
+    async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.sock.setblocking(False)
+        tasks: set[asyncio.Task[None]] = set()
+        while True:
+            try:
+                header = await loop.sock_recv(self.sock, 4)
+                if len(header) < 4:
+                    header += await _recv_exact(loop, self.sock, 4 - len(header))
+                size = int.from_bytes(header, "big")
+                if size > MAX_FRAME:
+                    raise ProtocolError("frame too large")
+                message = json.loads(await _recv_exact(loop, self.sock, size))
+            except (ProtocolError, OSError, ValueError):
+                os._exit(0)  # the judge is done with us (or gone)
+            task = asyncio.ensure_future(self.handle(message))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+
+class _AppFailed(Exception):
+    def __init__(self, info: dict[str, Any]) -> None:
+        super().__init__(info.get("message", ""))
+        self.info = info
+
+
+async def _recv_exact(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        chunk = await loop.sock_recv(sock, min(size - len(data), 1 << 20))
+        if not chunk:
+            raise ProtocolError("the judge hung up")
+        data.extend(chunk)
+    return bytes(data)
+
+
+def run(role: str, fds: list[int], args: dict[str, Any]) -> None:
+    slug = args["slug"]
+    if role == "companion":
+        harness = importlib.import_module(f"docchat_lab.harness.{slug}")
+        harness.serve_companion(socket.socket(fileno=fds[0]), args["params"])
+        os._exit(0)
+    sock = socket.socket(fileno=fds[0])
+    worker = Worker(sock, slug, args.get("companion_fd"))
+    try:
+        hello = worker.setup()
+    except MemoryError:
+        _fatal_memory(sock)
+    except ProtocolError:
+        os._exit(EXIT_PROTOCOL)
+    worker.reply(hello)
+    if worker.module is not None and not hello["missing"]:
+        asyncio.run(worker.serve())
+    _wait_for_judge(sock)
+
+
+def _wait_for_judge(sock: socket.socket) -> None:
+    """Nothing to serve (the file did not load): wait for the judge to hang up."""
+    sock.setblocking(True)
+    while sock.recv(1 << 16):
+        pass
+    os._exit(0)

@@ -1,0 +1,811 @@
+# %% [markdown]
+# # 04 · Async done right
+#
+# `async def` is not a speed switch. It lets one thread juggle many requests, but only while each
+# of them is *waiting* on something it `await`s. In this notebook you start a real uvicorn server
+# inside the notebook, fire concurrent requests at it, and measure what each kind of endpoint does
+# to its neighbours: a blocking call inside `async def`, an awaited one, a plain `def`, and
+# `run_in_threadpool`. Then you meet the thread pool behind `def` endpoints (40 threads, shared by
+# more than you think), see why threads do not help CPU-bound work, and read the `async` route that
+# DocChat uses to ask its language model.
+#
+# Before any of that: why `uvicorn.run()` refuses to start in Jupyter, and how the kit serves apps
+# instead.
+#
+# **After this notebook you can:**
+# - explain why `asyncio.run()` and `uvicorn.run()` fail inside a notebook, what `nest_asyncio2`
+#   changes, and why the kit runs servers in a thread on their own event loop;
+# - predict, and prove with a measurement, which endpoints stall the whole server;
+# - size the worker thread pool (40 by default) and raise it in `lifespan`;
+# - pick the right tool for CPU-bound work (a process pool or a job queue, not threads);
+# - read DocChat's `POST /chat/ask`: `async`, awaiting its LLM client, with the synchronous
+#   database lookup pushed to the thread pool.
+
+# %%
+# Warnings are errors here, as in the test suite: a deprecation fails the cell that causes it.
+import warnings
+
+warnings.simplefilter("error")
+# ipykernel warns about its own shutdown code; that is the kernel's business, not the lesson's.
+warnings.filterwarnings("default", module="ipykernel")
+
+from docchat_lab.notebook import setup
+
+setup()
+
+# %% [markdown]
+# ## 1. The notebook already runs an event loop
+#
+# A Jupyter kernel is itself an asyncio program: it waits for your cells on an event loop, and runs
+# each cell *from inside* that loop. That is why a cell can use `await` at the top level. It is
+# also why anything that wants to *start* an event loop of its own fails here: asyncio allows one
+# running loop per thread.
+
+# %%
+import asyncio
+
+kernel_loop = asyncio.get_running_loop()  # in a plain script this line would raise
+assert kernel_loop.is_running()
+print("this cell runs inside a running event loop:", kernel_loop.is_running())
+
+# %% [markdown]
+# `asyncio.run(coro)` creates a new loop, runs `coro` to the end, and closes the loop. Inside the
+# kernel it refuses. Note the tidy-up: the coroutine object was created but never started, and
+# Python warns about coroutines that are never awaited, so the cell closes it.
+#
+# (If you run this notebook a second time in the same kernel, section 2 has already patched
+# asyncio, and the cell says so instead: restart the kernel to see the error again.)
+
+# %%
+async def answer() -> int:
+    return 42
+
+
+already_patched = hasattr(asyncio, "_nest_patched")  # set by nest_asyncio2, in section 2
+coro = answer()
+try:
+    result = asyncio.run(coro)
+    message = None
+except RuntimeError as exc:
+    message = str(exc)
+finally:
+    coro.close()  # never started: close it, or Python warns "coroutine ... was never awaited"
+
+if already_patched:
+    assert result == 42
+    print("nest_asyncio2 is already applied in this kernel: asyncio.run worked. Restart to see the error.")
+else:
+    assert message == "asyncio.run() cannot be called from a running event loop"
+    print("RuntimeError:", message)
+
+# %% [markdown]
+# `uvicorn.run(app)` is a thin wrapper: it builds a `uvicorn.Server` and calls `server.run()`,
+# which hands the coroutine `server.serve()` to `asyncio.run()` (on Python 3.11, to an
+# `asyncio.Runner`, which does the same check). So it fails in exactly the same way. The wording of
+# the error depends on the Python version, so the cell checks for the common part ("running ...
+# loop") and prints a stable conclusion. `log_config=None` stops uvicorn from reconfiguring the
+# kernel's logging.
+
+# %%
+import inspect
+import re
+
+import uvicorn
+from fastapi import FastAPI
+
+
+def close_unstarted_coroutines(exc: BaseException | None) -> int:
+    """Close the coroutines a failed call created but never ran (they would warn at exit)."""
+    closed = 0
+    while exc is not None:
+        tb = exc.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                if inspect.iscoroutine(value) and inspect.getcoroutinestate(value) == "CORO_CREATED":
+                    value.close()
+                    closed += 1
+            tb = tb.tb_next
+        exc = exc.__context__
+    return closed
+
+
+hello_app = FastAPI()
+try:
+    uvicorn.run(hello_app, port=0, log_config=None)
+    refused = None
+except RuntimeError as exc:
+    refused = exc
+    leftovers = close_unstarted_coroutines(exc)
+
+assert refused is not None, "uvicorn.run() started a server inside the kernel"
+assert re.search(r"running event loop|another loop is running", str(refused)), refused
+assert leftovers >= 1  # uvicorn had built Server.serve() and could never run it
+print("uvicorn.run() refuses to start inside the kernel:", isinstance(refused, RuntimeError))
+del refused
+
+# %% [markdown]
+# ## 2. What `nest_asyncio2` changes
+#
+# `nest_asyncio2.apply()` patches asyncio so that a loop may be re-entered: `asyncio.run()` and
+# `loop.run_until_complete()` now work while a loop is running, by running the coroutine *on the
+# running loop*, nested inside the current cell.
+#
+# Three things to know before you reach for it:
+#
+# - **It is global and permanent for the kernel.** It replaces `asyncio.run`, swaps asyncio's fast
+#   C tasks for the pure-Python ones, and patches the kernel's loop. There is no undo: only a
+#   kernel restart removes it. (Everything below keeps working with it applied, and a second
+#   "Run All" in the same kernel works too: `apply()` is idempotent.)
+# - **Use `nest_asyncio2`, never the original `nest_asyncio`.** The original is unmaintained, and
+#   under ipykernel 7 it makes the kernel drop cells that are queued behind a running one: press
+#   "Run All" and some cells silently never run.
+# - **It does not make `uvicorn.run()` usable.** Even a nested run only returns when the server
+#   stops, and a server runs until you stop it: the cell would never finish, so you could never
+#   run the cell that calls the server.
+
+# %%
+import nest_asyncio2
+
+nest_asyncio2.apply()
+
+
+async def which_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_running_loop()
+
+
+assert asyncio.run(answer()) == 42
+ran_on = asyncio.run(which_loop())
+assert ran_on is asyncio.get_running_loop()  # nested: the kernel's own loop ran it
+print("after nest_asyncio2.apply(), asyncio.run works in a cell:", asyncio.run(answer()) == 42)
+print("and it runs the coroutine on the kernel's own loop:", ran_on is asyncio.get_running_loop())
+
+# %% [markdown]
+# ## 3. Why the kit serves apps in a thread, on a loop of their own
+#
+# There is another way to run uvicorn in a notebook: schedule `server.serve()` as a task on the
+# kernel's loop. It starts, and `await`ed calls to it work. But the first *synchronous* call from a
+# cell (`httpx2.get`, `requests.get`, a database driver, TestClient...) deadlocks: the cell blocks
+# the kernel's loop while it waits for an answer, and the server that should answer needs that very
+# loop to run. The cells below show it, with a short timeout instead of a hang.
+
+# %%
+import socket
+
+import httpx2
+
+on_kernel_app = FastAPI()
+
+
+@on_kernel_app.get("/ping")
+async def ping_on_kernel() -> dict[str, bool]:
+    return {"pong": True}
+
+
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen()
+kernel_url = "http://127.0.0.1:{}".format(listener.getsockname()[1])
+
+on_kernel = uvicorn.Server(uvicorn.Config(on_kernel_app, log_config=None, lifespan="off"))
+on_kernel_task = asyncio.ensure_future(on_kernel.serve(sockets=[listener]))
+while not on_kernel.started:  # top-level await: the kernel's loop runs the server meanwhile
+    await asyncio.sleep(0.01)
+print("a server is running on the kernel's own loop:", on_kernel.started)
+
+# %%
+async def get_status(url: str) -> int:
+    async with httpx2.AsyncClient() as client:
+        return (await client.get(url)).status_code
+
+
+assert await get_status(kernel_url + "/ping") == 200  # awaiting hands the loop to the server
+
+try:
+    httpx2.get(kernel_url + "/ping", timeout=0.5)  # blocks the loop the server needs
+    deadlocked = False
+except httpx2.ReadTimeout:
+    deadlocked = True
+
+assert deadlocked
+print("an awaited call works:", True)
+print("a synchronous call from a cell deadlocks (timed out):", deadlocked)
+
+# %%
+on_kernel.should_exit = True
+await on_kernel_task
+listener.close()
+assert on_kernel_task.done()
+print("the server on the kernel's loop has stopped:", on_kernel_task.done())
+
+# %% [markdown]
+# The kit's `serve(app, name=...)` (in `docchat_lab/serving.py`) avoids both problems: it starts
+# uvicorn in a daemon thread with a brand-new event loop. The kernel's loop stays free for your
+# cells, the server's loop stays free for requests, and synchronous and asynchronous calls both
+# work. It binds port 0 (any free port) and exposes the real address as `server.url`, which the
+# notebook never prints, because it changes on every run.
+
+# %%
+from docchat_lab.notebook import serve
+
+in_thread = serve(on_kernel_app, name="ping")
+sync_status = httpx2.get(in_thread.url + "/ping", timeout=5).status_code
+async_status = await get_status(in_thread.url + "/ping")
+assert sync_status == async_status == 200
+print("served in a thread: synchronous call", sync_status, "| awaited call", async_status)
+in_thread.stop()
+
+# %% [markdown]
+# > **PHP bridge.** PHP-FPM gives every request its own worker process, so a blocking call only
+# > ties up that one worker; the pool size (`pm.max_children`) is your concurrency. An `async def`
+# > endpoint is different: every such request shares **one** thread and one event loop. A blocking
+# > call there is like a single FPM worker serving the whole site. A plain `def` endpoint is closer
+# > to what you know: FastAPI runs it on a worker thread from a pool.
+
+# %% [markdown]
+# ## 4. Four ways to wait, measured
+#
+# One small app, five endpoints. Four of them wait `DELAY` seconds in a different way; `/ping`
+# answers at once:
+#
+# | endpoint | how it waits | who waits |
+# |---|---|---|
+# | `/blocking` | `async def` + `time.sleep` | the event loop itself: **everyone** |
+# | `/awaiting` | `async def` + `await asyncio.sleep` | only this request; the loop serves others |
+# | `/sync` | plain `def` + `time.sleep` | a worker thread; FastAPI runs `def` endpoints in the pool |
+# | `/threadpool` | `async def` + `await run_in_threadpool(time.sleep, ...)` | a worker thread, by hand |
+#
+# `time.sleep` stands in for any blocking call: `requests.get`, a synchronous database driver, a
+# slow file read. `asyncio.sleep` stands in for any awaited I/O: `httpx2.AsyncClient`, an async
+# database driver, an LLM SDK's async client.
+
+# %%
+import time
+
+from fastapi.concurrency import run_in_threadpool
+
+DELAY = 0.25  # seconds each slow call waits
+CALLS = 5  # slow calls fired at once
+
+four_ways = FastAPI()
+
+
+@four_ways.get("/blocking")
+async def blocking() -> dict[str, str]:
+    time.sleep(DELAY)  # blocks the event loop: nothing else runs meanwhile
+    return {"waited": "blocking"}
+
+
+@four_ways.get("/awaiting")
+async def awaiting() -> dict[str, str]:
+    await asyncio.sleep(DELAY)  # gives the loop back while waiting
+    return {"waited": "awaiting"}
+
+
+@four_ways.get("/sync")
+def sync_endpoint() -> dict[str, str]:
+    time.sleep(DELAY)  # blocks a worker thread, not the loop
+    return {"waited": "sync"}
+
+
+@four_ways.get("/threadpool")
+async def threadpool() -> dict[str, str]:
+    await run_in_threadpool(time.sleep, DELAY)  # the same, done by hand
+    return {"waited": "threadpool"}
+
+
+@four_ways.get("/ping")
+async def ping() -> dict[str, bool]:
+    return {"pong": True}
+
+
+lab = serve(four_ways, name="four-ways")
+
+
+async def timed_get(client: httpx2.AsyncClient, path: str) -> float:
+    start = time.perf_counter()
+    response = await client.get(path)
+    response.raise_for_status()
+    return time.perf_counter() - start
+
+
+async def burst(path: str) -> tuple[float, float]:
+    """Fire CALLS requests at `path` at once; while they run, time one /ping.
+
+    Returns (seconds until all CALLS answered, seconds /ping waited).
+    """
+    async with httpx2.AsyncClient(base_url=lab.url, timeout=30) as client:
+        await timed_get(client, "/ping")  # open a connection first: time the server, not the setup
+        start = time.perf_counter()
+        slow = [asyncio.create_task(timed_get(client, path)) for _ in range(CALLS)]
+        await asyncio.sleep(0.1)  # let the slow calls reach the server first
+        ping_wait = await timed_get(client, "/ping")
+        await asyncio.gather(*slow)
+        return time.perf_counter() - start, ping_wait
+
+
+print("the lab app is being served in a thread:", lab.running)
+
+# %% [markdown]
+# Now the measurement. Five calls that overlap finish in about one `DELAY`; five calls that take
+# turns need five. The cell prints conclusions, not raw timings (they change on every run); the
+# thresholds are deliberately loose, because a busy CI machine is slow.
+
+# %%
+# erratum 14: a blocking call in async def stalls every request; await, def and run_in_threadpool overlap
+results = {path: await burst(path) for path in ("/blocking", "/awaiting", "/sync", "/threadpool")}
+
+
+def overlapped(total: float) -> bool:
+    return total < 0.5 * CALLS * DELAY  # well under "one after another"
+
+
+def ping_stalled(wait: float) -> bool:
+    return wait > 1.5 * DELAY  # stuck behind more than one slow call
+
+
+print(f"{'endpoint':<12} {CALLS} calls overlap   /ping stalled")
+for path, (total, ping_wait) in results.items():
+    print(f"{path:<12} {overlapped(total)!s:<17} {ping_stalled(ping_wait)}")
+
+blocking_total, blocking_ping = results["/blocking"]
+assert blocking_total >= 0.9 * CALLS * DELAY  # the calls took turns: CALLS x DELAY
+assert ping_stalled(blocking_ping)  # and /ping, which does nothing, had to wait for them
+for path in ("/awaiting", "/sync", "/threadpool"):
+    total, ping_wait = results[path]
+    assert overlapped(total), path
+    assert not ping_stalled(ping_wait), path
+print("\nblocking stalls others:", ping_stalled(blocking_ping))
+lab.stop()
+
+# %% [markdown]
+# The rule that follows:
+#
+# - `async def` only when everything slow inside it is `await`ed;
+# - plain `def` when the work is synchronous (a sync ORM session, `requests`, file I/O);
+# - inside an `async def` that must call one synchronous thing, wrap that one call in
+#   `await run_in_threadpool(fn, *args)`, which is what DocChat's `/chat/ask` does.
+#
+# > **Interview probe.** "We made all our endpoints `async def` and latency got *worse* under
+# > load. Why?" A synchronous call (a sync DB driver, `requests`, `time.sleep`) inside `async def`
+# > runs on the event loop, so requests queue behind it. As plain `def` functions they would have
+# > run in the thread pool. Either make the call truly async, or make the endpoint `def`, or wrap
+# > the call in `run_in_threadpool`.
+
+# %% [markdown]
+# ## 5. The thread pool has 40 threads, and everything synchronous shares it
+#
+# FastAPI (through Starlette) runs `def` endpoints with anyio's `to_thread.run_sync`. Every call
+# borrows a token from anyio's *default thread limiter*, which holds **40** tokens per event loop.
+# The 41st concurrent synchronous call waits for a token. The same limiter is used by
+# `run_in_threadpool`, by synchronous dependencies (including `yield` ones like `get_db`), by sync
+# background tasks and by sync file reads of `UploadFile`.
+#
+# First, the number itself, asked from inside the running server's loop (the limiter belongs to
+# a loop, so it must be read from code running on it):
+
+# %%
+# erratum 15: def endpoints share anyio's default thread limiter: 40 tokens
+import anyio.to_thread
+
+limits_app = FastAPI()
+
+
+@limits_app.get("/limiter")
+async def limiter_tokens() -> dict[str, float]:
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    return {"total_tokens": limiter.total_tokens}
+
+
+limits_server = serve(limits_app, name="limits")
+tokens = httpx2.get(limits_server.url + "/limiter", timeout=5).json()["total_tokens"]
+limits_server.stop()
+assert tokens == 40
+assert anyio.to_thread.current_default_thread_limiter().total_tokens == 40  # the kernel's loop too
+print("worker threads per event loop (anyio's default limiter):", tokens)
+
+# %% [markdown]
+# Now 100 concurrent `def` calls of `WAVE_DELAY` seconds each. With 40 threads, they must run in
+# waves: 40, then 40, then the last 20. To make the waves easy to see, the app below has a
+# *starting gate*: an `async` dependency (it runs on the loop, without a thread) counts arriving
+# requests, and every call waits at the gate until all 100 have arrived. That takes the noise of
+# opening 100 connections out of the picture. Each call records when it really started, and the
+# cell groups the start times into waves.
+#
+# The second app raises the limit in its `lifespan`, the place for start-up work that must run on
+# the server's loop.
+
+# %%
+# erratum 15: 100 concurrent def calls run in waves of 40; raising the limit in lifespan removes the waves
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends
+
+WAVE_DELAY = 0.2
+REQUESTS = 100
+
+
+class StartingGate:
+    """Holds every call until `expected` requests have arrived; records when each one starts."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.arrived = 0
+        self.opened = threading.Event()
+        self.starts: list[float] = []
+        self.lock = threading.Lock()
+
+    async def arrive(self) -> None:  # an async dependency: runs on the loop, needs no thread
+        self.arrived += 1
+        if self.arrived == self.expected:
+            self.opened.set()
+
+
+def pool_app(gate: StartingGate, tokens: int | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if tokens is not None:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = tokens
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/work", dependencies=[Depends(gate.arrive)])
+    def work() -> dict[str, bool]:
+        assert gate.opened.wait(timeout=10), "not every request arrived"
+        with gate.lock:
+            gate.starts.append(time.perf_counter())
+        time.sleep(WAVE_DELAY)
+        return {"done": True}
+
+    return app
+
+
+def waves(starts: list[float]) -> list[int]:
+    """How many calls started together, wave after wave (a new wave after a gap)."""
+    ordered = sorted(starts)
+    sizes = [1]
+    for before, after in zip(ordered, ordered[1:]):
+        if after - before > WAVE_DELAY / 2:
+            sizes.append(1)
+        else:
+            sizes[-1] += 1
+    return sizes
+
+
+async def hundred_calls(tokens: int | None) -> list[int]:
+    gate = StartingGate(REQUESTS)
+    server = serve(pool_app(gate, tokens), name="pool")
+    limits = httpx2.Limits(max_connections=REQUESTS)
+    async with httpx2.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
+        responses = await asyncio.gather(*(client.get("/work") for _ in range(REQUESTS)))
+    server.stop()
+    assert all(r.status_code == 200 for r in responses)
+    return waves(gate.starts)
+
+
+default_waves = await hundred_calls(tokens=None)
+raised_waves = await hundred_calls(tokens=REQUESTS)
+assert default_waves == [40, 40, 20]
+assert raised_waves == [REQUESTS]
+print(f"{REQUESTS} def calls, default pool of 40:   waves of {default_waves}")
+print(f"{REQUESTS} def calls, pool raised in lifespan: waves of {raised_waves}")
+
+# %% [markdown]
+# Raising the limit is right when the threads mostly *wait* (slow network, a remote database):
+# more threads means more waiting in parallel. Each thread costs memory (its stack), and a
+# database pool of 5 connections will not serve 100 threads any faster, so raise it to match what
+# is behind it, not to a huge number.
+#
+# The pool is shared. When 40 slow `def` calls hold every token, an `async def` endpoint still
+# answers at once, unless it needs a thread for *anything*: a synchronous dependency,
+# `run_in_threadpool`, or a synchronous background task all wait for a free token.
+
+# %%
+# erratum 15: sync dependencies, run_in_threadpool and sync background tasks wait for the same 40 threads
+from typing import Annotated
+
+from fastapi import BackgroundTasks
+
+HOLD = 0.5
+shared = FastAPI()
+holding = {"count": 0}
+task_delays: list[float] = []
+
+
+@shared.get("/hold")
+def hold_a_thread() -> dict[str, bool]:
+    holding["count"] += 1  # a def endpoint: runs on a worker thread
+    time.sleep(HOLD)
+    return {"held": True}
+
+
+def sync_dependency() -> str:
+    return "built on a worker thread"
+
+
+def sync_task(queued_at: float) -> None:
+    task_delays.append(time.perf_counter() - queued_at)
+
+
+@shared.get("/async-only")
+async def async_only() -> dict[str, bool]:
+    return {"ok": True}
+
+
+@shared.get("/async-with-sync-dependency")
+async def async_with_sync_dependency(
+    value: Annotated[str, Depends(sync_dependency)],
+) -> dict[str, str]:
+    return {"value": value}
+
+
+@shared.get("/async-with-threadpool")
+async def async_with_threadpool() -> dict[str, int]:
+    return {"value": await run_in_threadpool(len, "four")}
+
+
+@shared.get("/async-with-sync-task")
+async def async_with_sync_task(tasks: BackgroundTasks) -> dict[str, bool]:
+    tasks.add_task(sync_task, time.perf_counter())
+    return {"queued": True}
+
+
+shared_server = serve(shared, name="shared-pool")
+async with httpx2.AsyncClient(base_url=shared_server.url, timeout=30) as client:
+    holders = [asyncio.create_task(client.get("/hold")) for _ in range(40)]
+    deadline = time.monotonic() + 10
+    while holding["count"] < 40 and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert holding["count"] == 40, "the pool never filled up"
+    probes = ["/async-only", "/async-with-sync-dependency", "/async-with-threadpool"]
+    *waits, task_response_wait = await asyncio.gather(
+        *(timed_get(client, path) for path in probes),
+        timed_get(client, "/async-with-sync-task"),
+    )
+    await asyncio.gather(*holders)
+shared_server.stop()
+
+waited = dict(zip(probes, (wait > HOLD / 2 for wait in waits)))
+assert task_response_wait < HOLD / 2  # its response went out at once...
+waited["sync background task"] = task_delays[0] > HOLD / 2  # ...but the task waited
+for what, did_wait in waited.items():
+    print(f"while 40 def calls hold the pool, {what} waited for a thread: {did_wait}")
+assert waited == {
+    "/async-only": False,
+    "/async-with-sync-dependency": True,
+    "/async-with-threadpool": True,
+    "sync background task": True,
+}
+
+# %% [markdown]
+# ## 6. CPU-bound work: threads take turns
+#
+# Threads help with *waiting*. They do not help with *computing*: in CPython, only the thread
+# holding the Global Interpreter Lock (GIL) runs Python code. Four CPU-bound `def` calls at once
+# run on four threads, but they take turns, so together they take as long as running them one
+# after another. Four sleeping calls, in contrast, overlap.
+#
+# The app records how long each call ran, on the server side, so the HTTP overhead is not counted.
+# The work is sized so that one call takes about 0.1 s on this machine.
+
+# %%
+# erratum 15: CPU-bound work is not helped by threads (the GIL): 4 concurrent def calls take as long as 4 in a row
+def count_up(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+start = time.perf_counter()
+count_up(200_000)
+WORK = max(200_000, int(200_000 * 0.1 / (time.perf_counter() - start)))  # about 0.1 s of CPU
+
+cpu_app = FastAPI()
+spans: list[tuple[float, float]] = []
+
+
+@cpu_app.get("/compute")
+def compute() -> dict[str, bool]:
+    begin = time.perf_counter()
+    count_up(WORK)
+    spans.append((begin, time.perf_counter()))
+    return {"done": True}
+
+
+@cpu_app.get("/wait")
+def wait() -> dict[str, bool]:
+    begin = time.perf_counter()
+    time.sleep(0.1)
+    spans.append((begin, time.perf_counter()))
+    return {"done": True}
+
+
+cpu_server = serve(cpu_app, name="cpu")
+
+
+async def in_a_row_vs_at_once(path: str, n: int = 4) -> tuple[float, float]:
+    """Server-side seconds for n calls one after another, and for n calls at once."""
+    async with httpx2.AsyncClient(base_url=cpu_server.url, timeout=30) as client:
+        await client.get(path)
+        spans.clear()
+        for _ in range(n):
+            await client.get(path)
+        in_a_row = sum(end - begin for begin, end in spans)
+        spans.clear()
+        await asyncio.gather(*(client.get(path) for _ in range(n)))
+        at_once = max(end for _, end in spans) - min(begin for begin, _ in spans)
+    return in_a_row, at_once
+
+
+cpu_row, cpu_together = await in_a_row_vs_at_once("/compute")
+io_row, io_together = await in_a_row_vs_at_once("/wait")
+cpu_server.stop()
+
+assert cpu_together > 0.7 * cpu_row  # no real speed-up: the threads took turns
+assert io_together < 0.5 * io_row  # sleeping threads overlap
+print("4 CPU-bound calls at once finish no sooner than 4 in a row:", cpu_together > 0.7 * cpu_row)
+print("4 sleeping calls at once overlap:", io_together < 0.5 * io_row)
+
+# %% [markdown]
+# What actually helps with CPU-bound work:
+#
+# - **A process pool.** Separate processes have separate GILs. From an `async def` endpoint:
+#   `await loop.run_in_executor(process_pool, fn, *args)` with a
+#   `concurrent.futures.ProcessPoolExecutor` created in `lifespan`, or
+#   `await anyio.to_process.run_sync(fn, *args)`. Arguments and results are pickled, so keep them
+#   small.
+# - **A worker queue.** Celery, RQ, Arq or Dramatiq run the work in separate worker processes,
+#   possibly on other machines, and survive restarts. The web request only enqueues a job (and
+#   answers 202); notebook 06 shows when to graduate to one.
+# - **More server processes.** `uvicorn --workers 4` (or several containers) lets 4 requests
+#   compute at once, at the price of 4 copies of the app in memory.
+# - **Native code that releases the GIL.** NumPy, `hashlib` on large inputs and many C extensions
+#   release it while they compute; then threads *do* run in parallel.
+#
+# (Python 3.13 has an experimental free-threaded build without the GIL. If this notebook ever runs
+# on it, the assertion above fails, which is the point: the claim must be checked, not assumed.)
+#
+# > **Interview probe.** "An endpoint resizes images with Pillow in a `def` function. Under load,
+# > the whole API slows down. Would `async def` fix it?" No: it would make it worse (the loop
+# > itself would compute). Move the work to a process pool or a job queue, return 202 with a job
+# > id, and let the client poll. Mention the 40-thread pool: slow `def` calls also starve every
+# > other synchronous dependency.
+
+# %% [markdown]
+# ## Build step: DocChat's `POST /chat/ask`
+#
+# This stage adds DocChat's question endpoint and the LLM client it awaits. `ask` is `async def`
+# because its slow part, the call to a language model, is network I/O that can be awaited. Its
+# other part, finding the best passages, uses the *synchronous* SQLAlchemy session, so it goes to
+# the thread pool with `run_in_threadpool` instead of blocking the loop.
+
+# %%
+from docchat_lab.notebook import source
+
+source("docchat.api.routes.chat", "ask")
+
+# %% [markdown]
+# The LLM client is a `Protocol`: anything with an async `answer(question, passages)` and
+# `aclose()` fits. Without an API key, DocChat uses `OfflineAnswerer`, which quotes the best
+# sentence of each passage and cites it, with no network at all. With a key, it uses
+# `OpenAIChatClient`, which speaks the OpenAI-compatible chat completions API (OpenAI itself, or
+# Ollama, vLLM and others through the base URL) over `httpx2.AsyncClient`, and turns upstream
+# failures into 502 and timeouts into 504.
+
+# %%
+source("docchat.services.llm", "LLMClient")
+
+# %%
+source("docchat.services.llm", "OfflineAnswerer")
+
+# %%
+source("docchat.services.llm", "OpenAIChatClient")
+
+# %% [markdown]
+# Check it with TestClient: upload a document, ask a question, get an answer that cites its
+# sources. (TestClient runs background tasks before it returns, so the document is already
+# processed when the question is asked; notebook 06 looks at that closely.)
+
+# %%
+from fastapi.testclient import TestClient
+
+from docchat.core.config import Settings
+from docchat.main import create_app
+
+docchat = create_app(Settings(database_url="sqlite://"))
+with TestClient(docchat) as client:
+    created = client.post(
+        "/documents/",
+        json={
+            "title": "Async notes",
+            "content": (
+                "A blocking call inside an async endpoint stalls the event loop. "
+                "Plain def endpoints run on a pool of forty worker threads.\n\n"
+                "Processes, not threads, speed up CPU-bound work."
+            ),
+        },
+    )
+    assert created.status_code == 202
+    reply = client.post("/chat/ask", json={"question": "How many worker threads are there?"})
+
+assert reply.status_code == 200
+body = reply.json()
+assert body["sources"] and body["sources"][0]["title"] == "Async notes"
+assert "[1]" in body["answer"]
+print(body["answer"])
+print("cited:", [(s["n"], s["title"]) for s in body["sources"]])
+
+# %% [markdown]
+# The seam for the real client is `dependency_overrides[get_llm]`. Below, an `OpenAIChatClient`
+# talks to a fake upstream (`httpx2.MockTransport`), so no key and no network are needed: the
+# request has the right shape, a good reply becomes the answer, a failing upstream becomes 502 and
+# a slow one 504, each with a message the client can show.
+
+# %%
+import json
+
+from docchat.api.deps import get_llm
+from docchat.services.llm import OpenAIChatClient
+
+upstream = {"mode": "ok"}
+seen_requests: list[httpx2.Request] = []
+
+
+def fake_upstream(request: httpx2.Request) -> httpx2.Response:
+    seen_requests.append(request)
+    if upstream["mode"] == "down":
+        return httpx2.Response(500, json={"error": "overloaded"})
+    if upstream["mode"] == "slow":
+        raise httpx2.ReadTimeout("no answer", request=request)
+    reply = {"choices": [{"message": {"content": "Forty threads [1]."}}]}
+    return httpx2.Response(200, json=reply)
+
+
+keyed = Settings(database_url="sqlite://", openai_api_key="sk-test-not-a-real-key")
+llm_client = OpenAIChatClient(keyed, transport=httpx2.MockTransport(fake_upstream))
+docchat = create_app(Settings(database_url="sqlite://"))
+docchat.dependency_overrides[get_llm] = lambda: llm_client
+statuses = {}
+with TestClient(docchat) as client:
+    client.post("/documents/", json={"title": "Pool", "content": "The pool has forty threads."})
+    for mode in ("ok", "down", "slow"):
+        upstream["mode"] = mode
+        response = client.post("/chat/ask", json={"question": "How many threads?"})
+        statuses[mode] = (response.status_code, response.json().get("detail"))
+await llm_client.aclose()
+
+sent = seen_requests[0]
+payload = json.loads(sent.content)
+assert sent.url.path.endswith("/chat/completions")
+assert sent.headers["authorization"] == "Bearer sk-test-not-a-real-key"
+assert payload["messages"][1]["content"].startswith("Passages:\n[1] The pool has forty threads.")
+assert statuses["ok"] == (200, None)
+assert statuses["down"] == (502, "the language model answered HTTP 500")
+assert statuses["slow"] == (504, "the language model did not answer in time")
+for mode, (code, detail) in statuses.items():
+    print(f"upstream {mode:<5} -> {code} {detail or ''}")
+
+# %% [markdown]
+# ## Your turn
+#
+# <!-- exercise: ex04_async -->
+
+# %% [markdown]
+# ## Recap
+#
+# - The kernel runs an event loop, so `asyncio.run()` and `uvicorn.run()` refuse to start in a
+#   cell. `nest_asyncio2` makes `asyncio.run()` re-entrant (globally, until restart); never use the
+#   original `nest_asyncio`. The kit serves apps in a thread on their own loop, because a server on
+#   the kernel's loop deadlocks on the first synchronous call.
+# - A blocking call inside `async def` stalls every request, even `/ping`. `await`, a plain `def`
+#   endpoint, or `run_in_threadpool` keep the server responsive.
+# - `def` endpoints, sync dependencies, sync background tasks and `run_in_threadpool` share one
+#   pool of 40 threads per loop: request 41 waits. Raise the limit in `lifespan` when the threads
+#   mostly wait.
+# - Threads do not speed up CPU-bound Python (the GIL): use a process pool, a job queue, or more
+#   server processes.
+# - DocChat's `ask` is `async`, awaits its LLM client, and sends its synchronous database lookup
+#   to the thread pool.

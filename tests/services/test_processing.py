@@ -1,0 +1,209 @@
+"""The background work: chunk and index a document in its own session; recover after a crash."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+import docchat.services.processing as processing
+from docchat.core.config import Settings
+from docchat.core.db import build_engine, build_session_factory, init_db
+from docchat.models import Chunk, Document, DocumentStatus
+from docchat.services.processing import process_document, recover_unfinished
+from tests.docchat_testkit import make_settings
+
+TEXT = " ".join(f"Sentence {n} explains how the kettle heats water." for n in range(12))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = build_engine(f"sqlite:///{tmp_path / 'processing.db'}")
+    init_db(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return build_session_factory(engine)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings(chunk_size=200, chunk_overlap=40)
+
+
+def _store(
+    sessions: sessionmaker[Session],
+    content: str = TEXT,
+    status: DocumentStatus = DocumentStatus.PENDING,
+) -> int:
+    with sessions() as session:
+        document = Document(title="Kettle", content=content, status=status)
+        session.add(document)
+        session.commit()
+        return document.id
+
+
+def _load(sessions: sessionmaker[Session], document_id: int) -> Document:
+    with sessions() as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        return document
+
+
+def _chunk_texts(sessions: sessionmaker[Session], document_id: int) -> list[str]:
+    with sessions() as session:
+        stmt = select(Chunk.text).where(Chunk.document_id == document_id).order_by(Chunk.position)
+        return list(session.scalars(stmt))
+
+
+def test_process_document_makes_it_ready_with_its_chunks(
+    sessions: sessionmaker[Session], settings: Settings, engine: Engine
+) -> None:
+    document_id = _store(sessions)
+
+    assert process_document(document_id, sessions, settings) is DocumentStatus.READY
+
+    document = _load(sessions, document_id)
+    texts = _chunk_texts(sessions, document_id)
+    assert document.status is DocumentStatus.READY
+    assert document.error is None
+    assert document.chunk_count == len(texts) > 1
+    assert all(len(text) <= 200 for text in texts)
+    assert engine.pool.checkedout() == 0
+
+
+def test_process_document_marks_it_processing_while_it_works(
+    sessions: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document_id = _store(sessions)
+    seen: list[DocumentStatus] = []
+    real_split = processing.split_into_chunks
+
+    def spy(text: str, size: int, overlap: int) -> list[str]:
+        seen.append(_load(sessions, document_id).status)  # read from another session
+        return real_split(text, size, overlap)
+
+    monkeypatch.setattr(processing, "split_into_chunks", spy)
+
+    process_document(document_id, sessions, settings)
+
+    assert seen == [DocumentStatus.PROCESSING]
+
+
+def test_process_document_without_searchable_words_fails_with_reason(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    document_id = _store(sessions, content="... the and of it ???")
+
+    assert process_document(document_id, sessions, settings) is DocumentStatus.FAILED
+
+    document = _load(sessions, document_id)
+    assert document.status is DocumentStatus.FAILED
+    assert document.error == "the document has no searchable words"
+    assert document.chunk_count == 0
+
+
+def test_process_document_crash_fails_with_type_and_message_and_no_chunks(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    document_id = _store(sessions)
+
+    def explode(*_args: object) -> list[str]:
+        raise ZeroDivisionError("chunker divided by zero")
+
+    monkeypatch.setattr(processing, "split_into_chunks", explode)
+
+    assert process_document(document_id, sessions, settings) is DocumentStatus.FAILED
+
+    document = _load(sessions, document_id)
+    assert document.status is DocumentStatus.FAILED
+    assert document.error == "ZeroDivisionError: chunker divided by zero"
+    assert _chunk_texts(sessions, document_id) == []
+    assert f"document {document_id} failed" in caplog.text
+
+
+def test_process_document_database_error_is_described_without_sql(
+    sessions: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document_id = _store(sessions)
+
+    def locked(*_args: object) -> list[str]:
+        raise OperationalError("INSERT INTO chunks ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(processing, "split_into_chunks", locked)
+
+    process_document(document_id, sessions, settings)
+
+    document = _load(sessions, document_id)
+    assert document.status is DocumentStatus.FAILED
+    assert document.error == "database error while indexing (OperationalError)"
+
+
+def test_process_document_very_long_error_is_truncated(
+    sessions: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document_id = _store(sessions)
+
+    def verbose(*_args: object) -> list[str]:
+        raise RuntimeError("x" * 5000)
+
+    monkeypatch.setattr(processing, "split_into_chunks", verbose)
+
+    process_document(document_id, sessions, settings)
+
+    assert len(_load(sessions, document_id).error or "") == 1000
+
+
+def test_process_document_deleted_before_it_ran_returns_none(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    assert process_document(12345, sessions, settings) is None
+
+
+def test_process_document_again_replaces_old_chunks(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    document_id = _store(sessions)
+    process_document(document_id, sessions, settings)
+    first = _chunk_texts(sessions, document_id)
+
+    process_document(document_id, sessions, settings)
+
+    assert _chunk_texts(sessions, document_id) == first
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Chunk)) == len(first)
+
+
+def test_recover_unfinished_processes_pending_and_processing_only(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    pending = _store(sessions, status=DocumentStatus.PENDING)
+    stuck = _store(sessions, status=DocumentStatus.PROCESSING)
+    failed = _store(sessions, status=DocumentStatus.FAILED)
+    with sessions() as session:  # a crash left half the chunks of the stuck one
+        session.add(Chunk(document_id=stuck, position=0, text="half-written chunk"))
+        session.commit()
+
+    recovered = recover_unfinished(sessions, settings)
+
+    assert recovered == [pending, stuck]
+    assert _load(sessions, pending).status is DocumentStatus.READY
+    assert _load(sessions, stuck).status is DocumentStatus.READY
+    assert "half-written chunk" not in _chunk_texts(sessions, stuck)
+    assert _load(sessions, failed).status is DocumentStatus.FAILED  # not retried
+
+
+def test_recover_unfinished_with_nothing_to_do_returns_empty(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    _store(sessions, status=DocumentStatus.READY)
+
+    assert recover_unfinished(sessions, settings) == []
