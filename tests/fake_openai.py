@@ -71,7 +71,7 @@ def silent_server() -> Iterator[str]:
     release = threading.Event()
     handler = type("Handler", (_SilentHandler,), {"release": release})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"

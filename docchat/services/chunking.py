@@ -41,8 +41,8 @@ def _split_words(sentence: str, size: int) -> list[str]:
         else:
             out.append(current)
             current = word
-    if current:
-        out.append(current)
+    # Never empty: a sentence is stripped and single-spaced, so it ends with a word.
+    out.append(current)
     return out
 
 

@@ -24,7 +24,7 @@ def process_document(
     """Chunk and index one document in a session of its own; never leaves it `processing`.
 
     Takes an id, not an ORM object: the request's session is gone when this runs.
-    Returns the final status, or None if the document was deleted first.
+    Returns the final status, or None if the document was deleted first or meanwhile.
     """
     with sessions() as session:
         document = session.get(Document, document_id)
@@ -60,14 +60,17 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _mark_failed(sessions: sessionmaker[Session], document_id: int, reason: str) -> DocumentStatus:
+def _mark_failed(
+    sessions: sessionmaker[Session], document_id: int, reason: str
+) -> DocumentStatus | None:
     with sessions() as session:
         document = session.get(Document, document_id)
-        if document is not None:
-            document.status = DocumentStatus.FAILED
-            document.error = reason[:1000]
-            document.chunk_count = 0
-            session.commit()
+        if document is None:  # deleted while it was being processed
+            return None
+        document.status = DocumentStatus.FAILED
+        document.error = reason[:1000]
+        document.chunk_count = 0
+        session.commit()
     return DocumentStatus.FAILED
 
 

@@ -1,10 +1,23 @@
 """Assertions for checks, with messages a learner can act on: what was called, what came back,
 what was expected."""
 
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
 
 from docchat_lab.grading.subject import CheckFailure, Response
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def about(*names: str) -> Callable[[F], F]:
+    """Name what a check is about; a failure message then starts with it: `pagination(): ...`."""
+
+    def mark(check: F) -> F:
+        check.about = ", ".join(names)  # type: ignore[attr-defined]
+        return check
+
+    return mark
 
 
 def expect(condition: bool, message: str, *, hint: str | None = None) -> None:

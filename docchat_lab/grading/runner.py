@@ -166,7 +166,11 @@ def _run_check(exercise: Exercise, name: str, check: CheckFunction, subject: Sub
             raise failure
         check(subject)
     except CheckFailure as exc:
-        message = "a hidden check failed" if hidden else exc.message
+        message = exc.message
+        subject_of = getattr(check, "about", None)
+        if subject_of and exc.kind in ("assertion", "error"):
+            message = f"{subject_of}: {message}"
+        message = "a hidden check failed" if hidden else message
         return CheckResult(name, False, message, exc.kind, exc.hint or hint, hidden)
     except ExerciseAborted:
         raise

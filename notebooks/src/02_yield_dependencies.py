@@ -375,6 +375,8 @@ print(" -> ".join(function_order))
 
 # %%
 # erratum 4: an except around yield that swallows the exception turns even a 404 into a 500
+import textwrap
+
 logged: list[str] = []
 
 
@@ -438,9 +440,8 @@ assert str(server_error).startswith("Response not awaited.")
 assert "dependency with yield has a block with a bare except" in str(server_error)
 print("swallowed 404 ->", swallowed_status, "| with scope='function' ->", function_scope_status)
 print("re-raised 404 ->", reraised_response.status_code, reraised_response.json())
-print("the server's error:", str(server_error).split(". ")[0] + ".", "... a dependency with yield")
-print("  has a block with a bare except, or a block with except Exception, and is not raising")
-print("  the exception again.")
+message = str(server_error)
+print(textwrap.fill("the server's error: " + message[: message.index(" Read more")], width=96))
 
 # %% [markdown]
 # Catch what you need to (to roll back, to log), then `raise`. If you only need cleanup, use
@@ -547,11 +548,12 @@ finally:
 assert answers == [(200, {"saved": "python"}), (200, {"saved": "python"})]
 assert teardown_notes == ["client already had the response: True"] * 2
 assert count_tags(late_sessions) == 1, "the second 'saved' never reached the database"
-assert server.log_messages() == ["Exception in ASGI application"]
+server_log = [message.strip() for message in server.log_messages()]
+assert server_log == ["Exception in ASGI application"]
 print("client got:", answers)
 print("teardown:", teardown_notes[0])
 print("rows in the table:", count_tags(late_sessions))
-print("the failed commit is only in the server's log:", server.log_messages())
+print("the failed commit is only in the server's log:", server_log)
 
 # %% [markdown]
 # The client was told "saved" twice; the database holds one row; the only trace of the failure
@@ -680,11 +682,36 @@ print("status in the database:", repr(stored))
 
 # %% [markdown]
 # The task raised nothing, believed it had finished, and the job is still `pending`, forever.
-# (SQLAlchemy 2 lets a closed session be used again, quietly starting a new transaction, so a
-# task that *queries* through the closed session may even appear to work. Its docs announce that
-# this default will change to "a closed session refuses to work", which is one more reason not
-# to depend on it.)
 #
+# Why no error? By default a closed SQLAlchemy 2 session can be used again: it quietly starts a
+# new transaction. So a task that *queries* through the request's closed session may even appear
+# to work, while one that changes objects it was handed loses the changes. SQLAlchemy has a
+# stricter setting, `close_resets_only=False`, under which a closed session refuses all further
+# work; it is not the default:
+
+# %%
+from sqlalchemy.exc import InvalidRequestError
+
+with job_sessions() as db:
+    pass  # leaving the block closes the session
+reused = db.scalar(select(func.count()).select_from(Job))  # no error: it starts over
+
+strict_sessions = sessionmaker(bind=job_sessions.kw["bind"], close_resets_only=False)
+with strict_sessions() as strict:
+    pass
+try:
+    strict.scalar(select(func.count()).select_from(Job))
+    strict_error = None
+except InvalidRequestError as exc:
+    strict_error = str(exc)
+
+assert reused == 1
+assert strict_error is not None
+assert "permanently closed" in strict_error
+print("closed session, default:           query works, counted", reused, "job")
+print("closed session, close_resets_only=False:", strict_error)
+
+# %% [markdown]
 # The rule: give a background task **ids and a way to open its own session**, never the
 # request's session or ORM objects. The task then loads fresh objects and commits in a session
 # whose lifetime it controls:

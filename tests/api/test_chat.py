@@ -122,6 +122,9 @@ def test_ask_ignores_documents_that_failed(client: TestClient) -> None:
         ({"question": "kettle", "top_k": 21}, "top_k"),
         ({"question": "kettle", "document_ids": []}, "document_ids"),
         ({"question": "kettle", "document_ids": ["one"]}, "document_ids"),
+        ({"question": "kettle", "document_ids": [0]}, "document_ids"),
+        ({"question": "kettle", "document_ids": [2**63]}, "document_ids"),
+        ({"question": "kettle", "document_ids": list(range(1, 102))}, "document_ids"),
         ({"question": "kettle", "stream": True}, "stream"),
     ],
 )

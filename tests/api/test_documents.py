@@ -327,6 +327,7 @@ def test_list_documents_default_limit_is_20_and_max_is_100(client: TestClient) -
         ({"limit": 0}, "limit"),
         ({"limit": 101}, "limit"),
         ({"limit": "ten"}, "limit"),
+        ({"skip": 2**63}, "skip"),
     ],
 )
 def test_list_documents_pagination_out_of_bounds_returns_422(

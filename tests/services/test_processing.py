@@ -168,6 +168,27 @@ def test_process_document_deleted_before_it_ran_returns_none(
     assert process_document(12345, sessions, settings) is None
 
 
+def test_process_document_deleted_while_processing_returns_none_and_leaves_no_chunks(
+    sessions: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document_id = _store(sessions)
+    real_split = processing.split_into_chunks
+
+    def delete_meanwhile(text: str, size: int, overlap: int) -> list[str]:
+        with sessions() as other:  # a DELETE request lands while the task works
+            other.delete(other.get(Document, document_id))
+            other.commit()
+        return real_split(text, size, overlap)
+
+    monkeypatch.setattr(processing, "split_into_chunks", delete_meanwhile)
+
+    assert process_document(document_id, sessions, settings) is None
+
+    with sessions() as session:
+        assert session.get(Document, document_id) is None
+        assert session.scalar(select(func.count()).select_from(Chunk)) == 0
+
+
 def test_process_document_again_replaces_old_chunks(
     sessions: sessionmaker[Session], settings: Settings
 ) -> None:
