@@ -56,3 +56,8 @@ class Prose:
         count = self._rng.randint(2, 5)
         picked = [self.words[self._rng.randrange(50, 3000)] for _ in range(count)]
         return "What do the documents say about " + " ".join(picked) + "?"
+
+    def common_question(self) -> str:
+        """The worst case for retrieval: 3 of the 20 most frequent words, in most chunks."""
+        picked = [self.words[self._rng.randrange(0, 20)] for _ in range(3)]
+        return "What do the documents say about " + " ".join(picked) + "?"

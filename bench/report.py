@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,14 +80,29 @@ class Report:
     notes: list[str] = field(default_factory=list)
     command: str = ""
     quick: bool = False
+    # Set while a benchmark cannot run yet: says what is missing. Shown instead of goals.
+    todo: str = ""
+    # Set by run_one: how busy the machine was when the benchmark began, and how long it took.
+    load_at_start: float | None = None
+    seconds: float | None = None
 
     def markdown(self, machine_line: str, when: str) -> str:
         lines = [f"## {self.title}", ""]
         lines.append(f"- command: `{self.command}`")
-        lines.append(f"- run: {when}{' (quick mode: tiny sizes, not a measurement)' if self.quick else ''}")
-        lines.append(f"- machine: {machine_line}")
-        lines += ["", "| goal | measured | target | status |", "|---|---|---|---|"]
-        lines += [goal.row() for goal in self.goals]
+        took = f", took {self.seconds:.0f} s" if self.seconds is not None else ""
+        quick = " (quick mode: tiny sizes, not a measurement)" if self.quick else ""
+        lines.append(f"- run: {when}{took}{quick}")
+        load = (
+            f", load average {self.load_at_start:.2f} when it began"
+            if self.load_at_start is not None
+            else ""
+        )
+        lines.append(f"- machine: {machine_line}{load}")
+        if self.todo:
+            lines += ["", f"**TODO**, not measured yet: {self.todo}"]
+        if self.goals:
+            lines += ["", "| goal | measured | target | status |", "|---|---|---|---|"]
+            lines += [goal.row() for goal in self.goals]
         if self.rows:
             lines += ["", "| " + " | ".join(self.columns) + " |"]
             lines.append("|" + "---|" * len(self.columns))
@@ -98,6 +114,8 @@ class Report:
     def text(self) -> str:
         """The report as printed to the terminal."""
         out = [f"== {self.title}"]
+        if self.todo:
+            out.append(f"  TODO, not measured yet: {self.todo}")
         if self.rows:
             widths = [
                 max(len(str(cell)) for cell in column)
@@ -175,8 +193,7 @@ def machine_line() -> str:
     summary = machine_summary()
     return (
         f"{summary['CPU']}, {summary['cores'].split(' ')[0]} cores, "
-        f"Python {summary['Python'].split(' ')[-1]}, "
-        f"load average at start {os.getloadavg()[0]:.2f}"
+        f"Python {summary['Python'].split(' ')[-1]}"
     )
 
 
@@ -229,7 +246,9 @@ def command_line() -> str:
 
 def parser(description: str | None) -> argparse.ArgumentParser:
     """The options every benchmark takes."""
-    p = argparse.ArgumentParser(description=description)
+    p = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument(
         "--quick",
         action="store_true",
@@ -260,8 +279,25 @@ def finish(
     return 0
 
 
-def main_for(run: Callable[[argparse.Namespace], Report], description: str | None) -> int:
-    """`python -m bench.NAME`: parse the common options, run, print, write."""
+def run_one(run: Callable[[argparse.Namespace], Report], args: argparse.Namespace) -> Report:
+    """Run a benchmark, noting the load average when it began and how long it took."""
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    report = run(args)
+    report.load_at_start = load
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def main_for(
+    run: Callable[[argparse.Namespace], Report],
+    description: str | None,
+    configure: Callable[[argparse.ArgumentParser], None] | None = None,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """`python -m bench.NAME`: parse the common options and the benchmark's own, run, report."""
     p = parser(description)
-    args = p.parse_args()
-    return finish([run(args)], args)
+    if configure is not None:
+        configure(p)
+    args = p.parse_args(argv)
+    return finish([run_one(run, args)], args)

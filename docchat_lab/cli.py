@@ -97,6 +97,34 @@ def _reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from docchat_lab.grading.grade import grade
+    from docchat_lab.grading.isolation import Limits
+    from docchat_lab.grading.reports import summary, write_all
+
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        print(f"docchat-lab: {submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    hidden = Path(args.hidden) if args.hidden else None
+    if hidden is not None and not hidden.is_dir():
+        print(f"docchat-lab: --hidden {hidden} is not a folder", file=sys.stderr)
+        return 2
+    if args.time_limit <= 0 or args.memory_mb < 128 or (args.jobs is not None and args.jobs < 1):
+        print("docchat-lab: --time-limit must be > 0, --memory-mb >= 128, --jobs >= 1", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)  # grades are private; and a submission must not read them
+    limits = Limits(time_s=args.time_limit, memory_mb=args.memory_mb)
+    result = grade(submissions.resolve(), out.resolve(), hidden=hidden.resolve() if hidden else None,
+                   jobs=args.jobs, limits=limits, mode=args.isolation, show_progress=not args.quiet)
+    write_all(result, out)
+    print(summary(result))
+    print(f"reports in {out}: grades.csv, grades.json, feedback/, report.html")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="docchat-lab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +148,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     reset = commands.add_parser("reset", help="put one exercise back to its starting point")
     reset.add_argument("exercise")
     reset.set_defaults(handler=_reset)
+
+    grade = commands.add_parser("grade", help="grade a class's submissions")
+    grade.add_argument("submissions", help="a folder of learner folders or .zip files")
+    grade.add_argument("--out", required=True, help="where to write grades and feedback")
+    grade.add_argument("--hidden", help="a folder of extra checks (<exercise slug>.py)")
+    grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 2 x cores)")
+    grade.add_argument("--time-limit", type=float, default=20.0, help="seconds per exercise")
+    grade.add_argument("--memory-mb", type=int, default=1024, help="memory per exercise")
+    grade.add_argument("--isolation", default="auto", choices=["auto", "root", "bwrap", "none"])
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.set_defaults(handler=_grade)
 
     errata = commands.add_parser("errata-map", help="regenerate docs/errata-map.md")
     errata.set_defaults(handler=_errata_map)

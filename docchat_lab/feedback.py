@@ -3,13 +3,16 @@
 import html
 from typing import Any
 
-from docchat_lab.grading.runner import ExerciseResult
+from docchat_lab.grading.runner import CheckResult, ExerciseResult
 
 PASS, FAIL = "✔", "✘"
 
 
-def check_title(name: str) -> str:
-    return name.removeprefix("test_").replace("_", " ")
+def check_title(check: CheckResult) -> str:
+    """A check's name in words; hidden checks stay anonymous."""
+    if check.hidden:
+        return "hidden check"
+    return check.name.removeprefix("test_").replace("_", " ")
 
 
 def headline(result: ExerciseResult, title: str) -> str:
@@ -27,7 +30,7 @@ def as_text(result: ExerciseResult, title: str) -> str:
     if status := _status_line(result):
         lines.append("  " + status)
     for check in result.checks:
-        lines.append(f"  {PASS if check.passed else FAIL} {check_title(check.name)}")
+        lines.append(f"  {PASS if check.passed else FAIL} {check_title(check)}")
         if not check.passed:
             lines.append(f"      {check.message}")
             if check.hint:
@@ -44,7 +47,7 @@ def as_markdown(result: ExerciseResult, title: str) -> str:
         mark = PASS if check.passed else FAIL
         message = "" if check.passed else _cell(check.message)
         hint = "" if check.passed else _cell(check.hint)
-        lines.append(f"| {mark} | {check_title(check.name)} | {message} | {hint} |")
+        lines.append(f"| {mark} | {check_title(check)} | {message} | {hint} |")
     return "\n".join(lines) + "\n"
 
 
@@ -61,7 +64,7 @@ def as_html(result: ExerciseResult, title: str) -> str:
         hint = "" if check.passed else html.escape(check.hint)
         rows.append(
             f'<tr><td style="color:{colour};font-weight:bold">{mark}</td>'
-            f"<td>{html.escape(check_title(check.name))}</td><td>{message}</td>"
+            f"<td>{html.escape(check_title(check))}</td><td>{message}</td>"
             f'<td style="color:#57606a">{hint}</td></tr>'
         )
     status = _status_line(result)

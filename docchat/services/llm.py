@@ -1,5 +1,6 @@
 """Answering a question from passages: an offline answerer, or an OpenAI-compatible API."""
 
+import asyncio
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -67,6 +68,7 @@ class OpenAIChatClient:
         if settings.openai_api_key is None:
             raise ValueError("OpenAIChatClient needs openai_api_key")
         self.model = settings.llm_model
+        self.timeout_s = settings.llm_timeout_s
         self._client = httpx.AsyncClient(
             base_url=settings.openai_base_url.rstrip("/") + "/",
             headers={"Authorization": f"Bearer {settings.openai_api_key.get_secret_value()}"},
@@ -86,8 +88,11 @@ class OpenAIChatClient:
             ],
         }
         try:
-            response = await self._client.post("chat/completions", json=payload)
-        except httpx.TimeoutException:
+            # httpx's timeout bounds each read, not the whole reply: an upstream that trickles
+            # its answer a byte at a time would never time out. The setting is the deadline.
+            async with asyncio.timeout(self.timeout_s):
+                response = await self._client.post("chat/completions", json=payload)
+        except (httpx.TimeoutException, TimeoutError):
             raise LLMTimeoutError("the language model did not answer in time") from None
         except httpx.HTTPError as exc:
             raise LLMError(f"could not reach the language model ({type(exc).__name__})") from None

@@ -17,15 +17,41 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
-MS_REC, MS_PRIVATE = 0x4000, 0x40000
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
-UID_BASE = 61000  # workers run as 61000 + slot: ids no account on a normal system uses
+# Workers run as uids no account on a normal system uses: a block of UID_BLOCK per grading
+# session, picked at random and checked unused, so two sessions never share (or kill) a uid.
+UID_FIRST, UID_BLOCK, UID_BLOCKS = 200_000, 1024, 4000
+
+
+def free_uid_block() -> int:
+    import random
+
+    busy = _uids_in_use()
+    for _ in range(100):
+        base = UID_FIRST + UID_BLOCK * random.randrange(UID_BLOCKS)
+        if not any(base <= uid < base + UID_BLOCK for uid in busy):
+            return base
+    raise OSError("no free block of worker uids")
+
+
+def _uids_in_use() -> set[int]:
+    uids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                uids.add(entry.stat().st_uid)
+            except OSError:
+                continue
+    return uids
 
 DESCRIPTIONS = {
     "root": (
@@ -93,6 +119,40 @@ def _needed_by_python(path: Path, keep: list[Path]) -> bool:
     return any(k == path or path in k.parents for k in keep)
 
 
+def _blocked_ancestor(keep: list[Path]) -> Path | None:
+    """The highest folder that other users cannot pass through on the way to a kept path."""
+    for path in sorted({a for k in keep for a in k.parents if a != Path("/")}, key=lambda p: len(p.parts)):
+        if path.is_dir() and not path.stat().st_mode & 0o001 and path not in keep:
+            return path
+    return None
+
+
+def _open_the_way(libc: ctypes.CDLL, keep: list[Path]) -> None:
+    """Let an unprivileged worker reach Python and the kit when they sit under, say, /root (0700).
+
+    Inside our private mount namespace, the closed folder is replaced by an empty tmpfs that
+    others may pass through, and only the kept folders under it are bound back in. Everything
+    else that was in it stays out of sight.
+    """
+    for _ in range(8):
+        blocked = _blocked_ancestor(keep)
+        if blocked is None:
+            return
+        children = sorted({blocked / k.relative_to(blocked).parts[0] for k in keep if blocked in k.parents})
+        staging = Path(tempfile.mkdtemp(prefix="docchat-bind-"))
+        held = []
+        for index, child in enumerate(children):
+            spot = staging / str(index)
+            spot.mkdir()
+            _check(libc.mount(str(child).encode(), str(spot).encode(), None, MS_BIND | MS_REC, None), str(child))
+            held.append((child, spot))
+        _check(libc.mount(b"tmpfs", str(blocked).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=755"), str(blocked))
+        for child, spot in held:
+            child.mkdir(parents=True, exist_ok=True)
+            _check(libc.mount(str(spot).encode(), str(child).encode(), None, MS_BIND | MS_REC, None), str(child))
+            libc.umount2(str(spot).encode(), MNT_DETACH)
+
+
 def enter_private_namespaces(hide: list[str], keep: list[str]) -> list[str]:
     """Root mode, in the fork server: own mounts and network; cover `hide` with empty tmpfs.
 
@@ -103,7 +163,8 @@ def enter_private_namespaces(hide: list[str], keep: list[str]) -> list[str]:
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
     # Make every mount private first, or our tmpfs mounts would leak to the host.
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate")
-    keep_paths = [Path(p).resolve() for p in keep]
+    keep_paths = [Path(p).resolve() for p in keep if Path(p).exists()]
+    _open_the_way(libc, keep_paths)
     covered: list[str] = []
     for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
         path = Path(scratch)
@@ -113,7 +174,8 @@ def enter_private_namespaces(hide: list[str], keep: list[str]) -> list[str]:
             covered.append(scratch)
     for folder in hide:
         path = Path(folder).resolve()
-        if path.is_dir():
+        # Never cover a folder that holds Python or the kit: the workers would stop working.
+        if path.is_dir() and not _needed_by_python(path, keep_paths):
             opts = b"size=64k,mode=000"
             _check(libc.mount(b"tmpfs", str(path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts), str(path))
             covered.append(str(path))

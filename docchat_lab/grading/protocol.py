@@ -4,6 +4,7 @@ Only JSON crosses this line: whatever a submission returns becomes plain data he
 object of its making (an `__eq__` that is always true, say) ever reaches a check.
 """
 
+import asyncio
 import json
 import socket
 import struct
@@ -66,3 +67,32 @@ def recv_frame(sock: socket.socket, deadline: float | None = None) -> dict[str, 
     if not isinstance(message, dict):
         raise ProtocolError("a frame that is not a JSON object")
     return message
+
+
+async def _recv_exact_async(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        chunk = await loop.sock_recv(sock, min(size - len(data), 1 << 20))
+        if not chunk:
+            raise ChannelClosed("the other side hung up")
+        data.extend(chunk)
+    return bytes(data)
+
+
+async def recv_frame_async(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> dict[str, Any]:
+    """recv_frame for a non-blocking socket on a running event loop."""
+    (size,) = _HEADER.unpack(await _recv_exact_async(loop, sock, _HEADER.size))
+    if size > MAX_FRAME:
+        raise ProtocolError(f"frame of {size} bytes announced; the limit is {MAX_FRAME}")
+    try:
+        message = json.loads(await _recv_exact_async(loop, sock, size))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ProtocolError("a frame that is not JSON") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("a frame that is not a JSON object")
+    return message
+
+
+async def send_frame_async(loop: asyncio.AbstractEventLoop, sock: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message, separators=(",", ":")).encode()
+    await loop.sock_sendall(sock, _HEADER.pack(len(data)) + data)

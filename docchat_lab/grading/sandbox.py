@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from docchat_lab.grading import isolation
-from docchat_lab.grading.isolation import UID_BASE, Limits
+from docchat_lab.grading.isolation import Limits, free_uid_block
 
 
 class SandboxError(RuntimeError):
@@ -53,6 +53,7 @@ class Sandbox:
         self.hide = [str(Path(p).resolve()) for p in (hide or [])]
         self.limits = limits or Limits()
         self.covered: list[str] = []
+        self.uid_base = free_uid_block() if self.mode == "root" else 0
         self._scratch = tempfile.TemporaryDirectory(prefix="docchat-grade-")
         self._runs: dict[str, _Pending] = {}
         self._lock = threading.Lock()
@@ -153,11 +154,11 @@ class Sandbox:
             "op": "spawn",
             "run": run,
             "slug": slug,
-            "uid": UID_BASE + slot,
+            "uid": self.uid_base + slot,
             "limits": asdict(limits or self.limits),
         }
         if companion is not None:
-            message["companion"] = {"uid": UID_BASE + 500 + slot, "params": companion}
+            message["companion"] = {"uid": self.uid_base + 512 + slot, "params": companion}
         with self._lock:
             socket.send_fds(self._control, [json.dumps(message).encode()], [theirs.fileno()])
         theirs.close()
@@ -191,6 +192,11 @@ class Sandbox:
             return
         self._closed = True
         if self._control is not None:
+            # shutdown() first: close() alone would wait for the reader thread's recv().
+            try:
+                self._control.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._control.close()
         if self._process is not None:
             try:

@@ -8,7 +8,6 @@ import asyncio
 import base64
 import importlib
 import importlib.util
-import json
 import os
 import socket
 import sys
@@ -21,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from docchat_lab.grading import asgi_driver
-from docchat_lab.grading.protocol import MAX_FRAME, ProtocolError, recv_frame, send_frame
+from docchat_lab.grading.protocol import ProtocolError, recv_frame, recv_frame_async, send_frame
 
 MAX_BODY = 4 * 1024 * 1024
 EXIT_PROTOCOL, EXIT_MEMORY = 70, 71
@@ -188,14 +187,8 @@ class Worker:
         tasks: set[asyncio.Task[None]] = set()
         while True:
             try:
-                header = await loop.sock_recv(self.sock, 4)
-                if len(header) < 4:
-                    header += await _recv_exact(loop, self.sock, 4 - len(header))
-                size = int.from_bytes(header, "big")
-                if size > MAX_FRAME:
-                    raise ProtocolError("frame too large")
-                message = json.loads(await _recv_exact(loop, self.sock, size))
-            except (ProtocolError, OSError, ValueError):
+                message = await recv_frame_async(loop, self.sock)
+            except (ProtocolError, OSError):
                 os._exit(0)  # the judge is done with us (or gone)
             task = asyncio.ensure_future(self.handle(message))
             tasks.add(task)
@@ -206,16 +199,6 @@ class _AppFailed(Exception):
     def __init__(self, info: dict[str, Any]) -> None:
         super().__init__(info.get("message", ""))
         self.info = info
-
-
-async def _recv_exact(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
-    data = bytearray()
-    while len(data) < size:
-        chunk = await loop.sock_recv(sock, min(size - len(data), 1 << 20))
-        if not chunk:
-            raise ProtocolError("the judge hung up")
-        data.extend(chunk)
-    return bytes(data)
 
 
 def run(role: str, fds: list[int], args: dict[str, Any]) -> None:

@@ -205,12 +205,14 @@ print("on_event ->", type(raised).__name__, "| the fix the message names: lifesp
 
 # %%
 import httpx2
+import starlette.testclient
 
 from docchat.core.config import Settings
 from docchat.main import create_app
 from docchat_lab.notebook import serve, sqlite_url
 
 server = serve(create_app(Settings(database_url=sqlite_url())), name="docchat")
+assert starlette.testclient.httpx is httpx2  # TestClient speaks httpx2 too
 assert server.running
 assert server.url.startswith("http://127.0.0.1:")
 print("DocChat is running:", server.running)

@@ -77,9 +77,9 @@ print("query parameters of GET /documents:", query_params)
 #
 # ## The current form: an `Annotated` alias
 #
-# Since FastAPI 0.95 the dependency goes into the type annotation, with `typing.Annotated`. You
-# write the pairing of type and dependency **once**, give it a name, and every endpoint that needs
-# it just uses the name:
+# The current recommendation (FastAPI's own docs, and the linter rule below) puts the dependency
+# into the type annotation, with `typing.Annotated`. You write the pairing of type and dependency
+# **once**, give it a name, and every endpoint that needs it just uses the name:
 #
 # ```python
 # PageDep = Annotated[dict, Depends(pagination)]

@@ -321,25 +321,39 @@ print("500:", " -> ".join(crash_order))
 # %% [markdown]
 # Third case: since FastAPI 0.121 a dependency can ask for a shorter life with
 # `Depends(dep, scope="function")`. Its teardown then runs as soon as the endpoint has returned
-# (and its return value has been turned into a response), **before** the response is sent, and
-# before the background tasks.
+# and its return value has been serialised, **before** the response is sent, and before the
+# background tasks. (The endpoint below returns a Pydantic model that notes when it is
+# serialised.)
 
 
 # %%
 # erratum 3: with scope="function" the teardown runs after the endpoint, before the response
+from pydantic import BaseModel, field_serializer
+
+
+class Done(BaseModel):
+    ok: bool
+
+    @field_serializer("ok")
+    def note_serialisation(self, value: bool) -> bool:
+        events.append("return value serialised")
+        return value
+
+
 @timeline.get("/function-scope")
 def function_scope(
     res: Annotated[str, Depends(resource, scope="function")], tasks: BackgroundTasks
-) -> dict[str, bool]:
+) -> Done:
     events.append("endpoint")
     tasks.add_task(events.append, "background task")
-    return {"ok": True}
+    return Done(ok=True)
 
 
 function_order = run("/function-scope")
 assert function_order == [
     "dependency: setup",
     "endpoint",
+    "return value serialised",
     "dependency: teardown",
     "response 200 starts",
     "response sent",
@@ -557,9 +571,26 @@ print("the failed commit is only in the server's log:", server_log)
 
 # %% [markdown]
 # The client was told "saved" twice; the database holds one row; the only trace of the failure
-# is a line in the server's log. (Under `TestClient` the same failure is raised inside your test,
-# because `TestClient` re-raises server errors by default; a real client is never told.)
-#
+# is a line in the server's log. Under `TestClient` the same failure is raised inside your test,
+# because `TestClient` re-raises server errors by default. That makes tests stricter than real
+# clients, which is good, but it can hide the fact that a real client is never told:
+
+# %%
+from sqlalchemy.exc import IntegrityError
+
+client_has_response.set()  # TestClient returns only after the teardown: nothing to wait for
+with TestClient(late) as client:
+    try:
+        client.post("/tags/python")
+        raised_in_test = None
+    except IntegrityError as exc:
+        raised_in_test = exc
+
+assert isinstance(raised_in_test, IntegrityError)
+assert "UNIQUE constraint failed: tags.name" in str(raised_in_test)
+print("under TestClient the duplicate raises:", type(raised_in_test).__name__)
+
+# %% [markdown]
 # Two ways to make the client hear about it:
 #
 # - **Commit inside the endpoint** (or in a service it calls), where a failure can still become
@@ -569,8 +600,6 @@ print("the failed commit is only in the server's log:", server_log)
 
 # %%
 # erratum 5: commit in the endpoint (or scope="function") and the client learns of the failure
-from sqlalchemy.exc import IntegrityError
-
 good_sessions = fresh_database()
 
 
@@ -632,10 +661,10 @@ print("commit, scope='function':  ", scoped_first.status_code, "then", scoped_du
 #
 # A background task runs after the response. Whatever it receives must still be valid then. The
 # request's session is not a safe thing to pass: with the default scope it is closed right after
-# the tasks (so it happens to work, while holding a connection for as long as the task takes),
-# and with `scope="function"` it is **already closed** when the task starts. Closing a session
-# detaches the objects it loaded. A detached object still accepts changes in Python, but no
-# session is tracking it any more, so committing writes nothing, and nothing complains.
+# the tasks (so it happens to work, and the request's session lives as long as the slowest
+# task), and with `scope="function"` it is **already closed** when the task starts. Closing a
+# session detaches the objects it loaded. A detached object still accepts changes in Python, but
+# no session is tracking it any more, so committing writes nothing, and nothing complains.
 
 # %%
 # erratum 6: scope="function": a task given the request's session and objects commits nothing
@@ -749,9 +778,9 @@ print("202 then the task's own session wrote:", repr(stored))
 # %% [markdown]
 # > **Interview probe.** *"Why shouldn't a background task use the request's database session?"*
 # > Because the session's lifetime belongs to the request. Depending on the scope, it is either
-# > closed before the task runs (changes to its objects are silently lost) or kept open for the
-# > whole task (a pooled connection held hostage). Pass the id, and let the task open its own
-# > session.
+# > closed before the task runs (changes to its objects are silently lost) or kept open until
+# > every task has finished, so the request's cleanup waits on work it does not control. Pass the
+# > id, and let the task open its own session.
 #
 # ## Build step: DocChat's `get_db` and `SessionDep`
 #

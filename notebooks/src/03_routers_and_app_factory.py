@@ -34,7 +34,7 @@ setup()
 # ## `APIRouter`: a group of routes with a shared prefix and tags
 #
 # An `APIRouter` collects routes exactly like an app does (`@router.get(...)`), but it cannot
-# serve anything on its own. `app.include_router(router)` copies its routes into the app. The
+# serve anything on its own. `app.include_router(router)` adds its routes to the app. The
 # router's `prefix` is put in front of every path, and its `tags` group the routes in the OpenAPI
 # schema and in `/docs`.
 
@@ -84,8 +84,8 @@ for path, operations in sorted(paths.items()):
 
 # %% [markdown]
 # To see the final paths, ask the app: `app.openapi()["paths"]`, or `app.url_path_for(name)` for
-# one route. Older snippets loop over `app.routes` instead; since FastAPI 0.165 that list holds
-# one entry per included router rather than every route, so those loops no longer see them:
+# one route. Older snippets loop over `app.routes` instead; on the FastAPI this kit runs, that
+# list holds one entry per included router rather than every route, so those loops miss them:
 
 # %%
 direct_paths = {getattr(route, "path", None) for route in app.routes}

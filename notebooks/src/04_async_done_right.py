@@ -56,6 +56,7 @@ print("this cell runs inside a running event loop:", kernel_loop.is_running())
 # (If you run this notebook a second time in the same kernel, section 2 has already patched
 # asyncio, and the cell says so instead: restart the kernel to see the error again.)
 
+
 # %%
 async def answer() -> int:
     return 42
@@ -73,7 +74,8 @@ finally:
 
 if already_patched:
     assert result == 42
-    print("nest_asyncio2 is already applied in this kernel: asyncio.run worked. Restart to see the error.")
+    print("nest_asyncio2 is already applied in this kernel, so asyncio.run worked.")
+    print("Restart the kernel to see the error.")
 else:
     assert message == "asyncio.run() cannot be called from a running event loop"
     print("RuntimeError:", message)
@@ -101,7 +103,9 @@ def close_unstarted_coroutines(exc: BaseException | None) -> int:
         tb = exc.__traceback__
         while tb is not None:
             for value in list(tb.tb_frame.f_locals.values()):
-                if inspect.iscoroutine(value) and inspect.getcoroutinestate(value) == "CORO_CREATED":
+                if not inspect.iscoroutine(value):
+                    continue
+                if inspect.getcoroutinestate(value) == inspect.CORO_CREATED:
                     value.close()
                     closed += 1
             tb = tb.tb_next
@@ -136,9 +140,9 @@ del refused
 #   C tasks for the pure-Python ones, and patches the kernel's loop. There is no undo: only a
 #   kernel restart removes it. (Everything below keeps working with it applied, and a second
 #   "Run All" in the same kernel works too: `apply()` is idempotent.)
-# - **Use `nest_asyncio2`, never the original `nest_asyncio`.** The original is unmaintained, and
-#   under ipykernel 7 it makes the kernel drop cells that are queued behind a running one: press
-#   "Run All" and some cells silently never run.
+# - **Use `nest_asyncio2`, never the original `nest_asyncio`.** The original is no longer
+#   maintained, and under ipykernel 7 it makes the kernel drop cells that are queued behind a
+#   running one: press "Run All" and some cells silently never run.
 # - **It does not make `uvicorn.run()` usable.** Even a nested run only returns when the server
 #   stops, and a server runs until you stop it: the cell would never finish, so you could never
 #   run the cell that calls the server.
@@ -167,6 +171,11 @@ print("and it runs the coroutine on the kernel's own loop:", ran_on is asyncio.g
 # cell (`httpx2.get`, `requests.get`, a database driver, TestClient...) deadlocks: the cell blocks
 # the kernel's loop while it waits for an answer, and the server that should answer needs that very
 # loop to run. The cells below show it, with a short timeout instead of a hang.
+#
+# `nest_asyncio2` does not rescue you here. It lets `asyncio.run(...)` drive the loop from inside
+# a cell, so an *async* client wrapped in `asyncio.run` gets through; but TestClient, `requests`,
+# database drivers and every other synchronous library wait on a socket, not on asyncio, and the
+# loop does not turn while they wait.
 
 # %%
 import socket
@@ -184,7 +193,7 @@ async def ping_on_kernel() -> dict[str, bool]:
 listener = socket.socket()
 listener.bind(("127.0.0.1", 0))
 listener.listen()
-kernel_url = "http://127.0.0.1:{}".format(listener.getsockname()[1])
+kernel_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 on_kernel = uvicorn.Server(uvicorn.Config(on_kernel_app, log_config=None, lifespan="off"))
 on_kernel_task = asyncio.ensure_future(on_kernel.serve(sockets=[listener]))
@@ -192,13 +201,15 @@ while not on_kernel.started:  # top-level await: the kernel's loop runs the serv
     await asyncio.sleep(0.01)
 print("a server is running on the kernel's own loop:", on_kernel.started)
 
+
 # %%
 async def get_status(url: str) -> int:
     async with httpx2.AsyncClient() as client:
         return (await client.get(url)).status_code
 
 
-assert await get_status(kernel_url + "/ping") == 200  # awaiting hands the loop to the server
+awaited = await get_status(kernel_url + "/ping")  # awaiting hands the loop to the server
+nested = asyncio.run(get_status(kernel_url + "/ping"))  # nest_asyncio2: a nested run of the loop
 
 try:
     httpx2.get(kernel_url + "/ping", timeout=0.5)  # blocks the loop the server needs
@@ -206,8 +217,10 @@ try:
 except httpx2.ReadTimeout:
     deadlocked = True
 
+assert awaited == nested == 200
 assert deadlocked
-print("an awaited call works:", True)
+print("an awaited call works:", awaited == 200)
+print("asyncio.run() of an async call works (nest_asyncio2 runs the loop nested):", nested == 200)
 print("a synchronous call from a cell deadlocks (timed out):", deadlocked)
 
 # %%
@@ -251,8 +264,8 @@ in_thread.stop()
 # |---|---|---|
 # | `/blocking` | `async def` + `time.sleep` | the event loop itself: **everyone** |
 # | `/awaiting` | `async def` + `await asyncio.sleep` | only this request; the loop serves others |
-# | `/sync` | plain `def` + `time.sleep` | a worker thread; FastAPI runs `def` endpoints in the pool |
-# | `/threadpool` | `async def` + `await run_in_threadpool(time.sleep, ...)` | a worker thread, by hand |
+# | `/sync` | plain `def` + `time.sleep` | a worker thread: FastAPI runs `def` in its pool |
+# | `/threadpool` | `async def` + `await run_in_threadpool(time.sleep, ...)` | a worker thread |
 #
 # Each slow endpoint wraps its wait in `span()`, a small helper that notes when the call
 # started and ended, as seen by the server.
@@ -337,8 +350,9 @@ print("the lab app is being served in a thread:", lab.running)
 #
 # (Raw timings change on every run, so the notebook prints conclusions, not seconds.)
 
+
 # %%
-# erratum 14: a blocking call in async def stalls every request; await, def and run_in_threadpool overlap
+# erratum 14: blocking in async def stalls everyone; await, def and run_in_threadpool overlap
 def most_at_once(intervals: list[tuple[float, float]]) -> int:
     """The largest number of intervals that were running at the same moment."""
     events = sorted([(begin, 1) for begin, _ in intervals] + [(end, -1) for _, end in intervals])
@@ -361,7 +375,8 @@ async def burst(path: str) -> tuple[bool, bool, float]:
             await asyncio.sleep(0.005)
         await client.get("/ping")  # ...so /ping arrives while it runs
         await asyncio.gather(*slow)
-    assert len(spans) == CALLS and len(ping_times) == 1
+    assert len(spans) == CALLS
+    assert len(ping_times) == 1
     overlapped = most_at_once(spans) > 1
     ping_stalled = ping_times[0] > min(end for _, end in spans)
     return overlapped, ping_stalled, max(end for _, end in spans) - calls_started
@@ -400,8 +415,10 @@ print("\nblocking stalls others:", results["/blocking"][1])
 # FastAPI (through Starlette) runs `def` endpoints with anyio's `to_thread.run_sync`. Every call
 # borrows a token from anyio's *default thread limiter*, which holds **40** tokens per event loop.
 # The 41st concurrent synchronous call waits for a token. The same limiter is used by
-# `run_in_threadpool`, by synchronous dependencies (including `yield` ones like `get_db`), by sync
-# background tasks and by sync file reads of `UploadFile`.
+# `run_in_threadpool`, by synchronous dependencies (for a `yield` dependency such as `get_db`, the
+# part before `yield`: FastAPI runs the teardown outside the limit, so cleanup never queues), by
+# sync background tasks, by a `StreamingResponse` over a sync iterator and by `UploadFile`'s async
+# methods once the upload has spilled to disk.
 #
 # First, the number itself, asked from inside the running server's loop (the limiter belongs to
 # a loop, so it must be read from code running on it):
@@ -438,7 +455,8 @@ print("worker threads per event loop (anyio's default limiter):", tokens)
 # the server's loop.
 
 # %%
-# erratum 15: 100 concurrent def calls run in waves of 40; raising the limit in lifespan removes the waves
+# erratum 15: 100 def calls run in waves of 40; raising the limit in lifespan removes the waves
+import itertools
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -489,7 +507,7 @@ def waves(starts: list[float]) -> list[int]:
     """How many calls started together, wave after wave (a new wave after a gap)."""
     ordered = sorted(starts)
     sizes = [1]
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in itertools.pairwise(ordered):
         if after - before > WAVE_DELAY / 2:
             sizes.append(1)
         else:
@@ -526,7 +544,7 @@ print(f"{REQUESTS} def calls, pool raised in lifespan: waves of {raised_waves}")
 # `run_in_threadpool`, or a synchronous background task all wait for a free token.
 
 # %%
-# erratum 15: sync dependencies, run_in_threadpool and sync background tasks wait for the same 40 threads
+# erratum 15: sync dependencies, run_in_threadpool and sync tasks wait for the same 40 threads
 from typing import Annotated
 
 from fastapi import BackgroundTasks
@@ -534,12 +552,14 @@ from fastapi import BackgroundTasks
 HOLD = 0.5
 shared = FastAPI()
 holding = {"count": 0}
+holding_lock = threading.Lock()  # 40 threads update the count: `+=` alone is not atomic
 task_delays: list[float] = []
 
 
 @shared.get("/hold")
 def hold_a_thread() -> dict[str, bool]:
-    holding["count"] += 1  # a def endpoint: runs on a worker thread
+    with holding_lock:  # a def endpoint: runs on a worker thread
+        holding["count"] += 1
     time.sleep(HOLD)
     return {"held": True}
 
@@ -597,7 +617,7 @@ async with httpx2.AsyncClient(base_url=shared_server.url, timeout=30) as client:
     await asyncio.gather(*holders)
 shared_server.stop()
 
-waited = dict(zip(probes, (wait > HOLD / 2 for wait in waits)))
+waited = {path: wait > HOLD / 2 for path, wait in zip(probes, waits, strict=True)}
 assert task_response_wait < HOLD / 2  # its response went out at once...
 waited["sync background task"] = task_delays[0] > HOLD / 2  # ...but the task waited
 for what, did_wait in waited.items():
@@ -621,8 +641,9 @@ assert waited == {
 # clock) and how much CPU time its own thread used (`time.thread_time()`). Total CPU time divided
 # by the wall-clock time of the whole burst is the number of cores the four threads kept busy.
 
+
 # %%
-# erratum 15: CPU-bound work is not helped by threads (the GIL): 4 concurrent def calls use at most one core
+# erratum 15: CPU-bound work is not helped by threads (GIL): 4 def calls use at most one core
 def count_up(n: int) -> int:
     total = 0
     for i in range(n):
@@ -741,7 +762,8 @@ with TestClient(docchat) as client:
 
 assert reply.status_code == 200
 body = reply.json()
-assert body["sources"] and body["sources"][0]["title"] == "Async notes"
+assert body["sources"]
+assert body["sources"][0]["title"] == "Async notes"
 assert "[1]" in body["answer"]
 print(body["answer"])
 print("cited:", [(s["n"], s["title"]) for s in body["sources"]])
@@ -794,7 +816,7 @@ assert statuses["ok"] == (200, None)
 assert statuses["down"] == (502, "the language model answered HTTP 500")
 assert statuses["slow"] == (504, "the language model did not answer in time")
 for mode, (code, detail) in statuses.items():
-    print(f"upstream {mode:<5} -> {code} {detail or ''}")
+    print(f"upstream {mode:<5} -> {code}", detail or "(the answer)")
 
 # %% [markdown]
 # ## Your turn

@@ -12,7 +12,8 @@
 #
 # **After this notebook you can:**
 # - write a `BaseSettings` class with a prefix, defaults, required values and validation;
-# - predict which source wins (arguments, environment, `.env`, defaults) and where `.env` is looked for;
+# - predict which source wins (arguments, environment, `.env`, defaults), and where `.env` is
+#   looked for;
 # - keep an API key out of `repr`, logs and JSON with `SecretStr`;
 # - make a missing or invalid value fail at start-up, with a message that names it;
 # - read a list (CORS origins) from one environment variable;
@@ -146,7 +147,8 @@ with environ("LAB07_", lab07_database_url="sqlite:///lower.db"):
 print("lower-case name:", lower)
 print("mixed-case name:", mixed)
 print("with case_sensitive=True the lower-case name is ignored:", strict == "sqlite:///./lab.db")
-assert lower == "sqlite:///lower.db" and mixed == "sqlite:///mixed.db"
+assert lower == "sqlite:///lower.db"
+assert mixed == "sqlite:///mixed.db"
 assert strict == "sqlite:///./lab.db"
 
 # %% [markdown]
@@ -167,7 +169,9 @@ class DotenvSettings(LabSettings):
 
 
 project_folder = scratch_dir()
-(project_folder / ".env").write_text("LAB07_DATABASE_URL=sqlite:///from-dotenv.db\n", encoding="utf-8")
+(project_folder / ".env").write_text(
+    "LAB07_DATABASE_URL=sqlite:///from-dotenv.db\n", encoding="utf-8"
+)
 
 home = Path.cwd()
 os.chdir(project_folder)
@@ -193,7 +197,10 @@ assert Path.cwd() == home
 elsewhere = scratch_dir()  # an empty folder: no .env in it
 
 results = {}
-for label, folder in [("started in the project folder", project_folder), ("started elsewhere", elsewhere)]:
+for label, folder in [
+    ("started in the project folder", project_folder),
+    ("started elsewhere", elsewhere),
+]:
     os.chdir(folder)
     try:
         with environ("LAB07_"):
@@ -284,9 +291,11 @@ with environ("LAB07_", LAB07_OPENAI_API_KEY=KEY):
 print("str field:      ", repr(leaky).replace(KEY, "<the real key>"))
 print("SecretStr field:", repr(safe))
 print("as JSON:        ", safe.model_dump_json())
-assert KEY in repr(leaky) and KEY in leaky.model_dump_json()  # the leak
+assert KEY in repr(leaky)
+assert KEY in leaky.model_dump_json()
 for shown in (repr(safe), str(safe), safe.model_dump_json(), f"{safe.openai_api_key}"):
-    assert KEY not in shown and "**********" in shown
+    assert KEY not in shown
+    assert "**********" in shown
 assert safe.openai_api_key.get_secret_value() == KEY  # still there when you ask for it
 
 # %% [markdown]
@@ -430,17 +439,17 @@ def add_routes(app: FastAPI) -> FastAPI:
 lazy_app = add_routes(FastAPI())
 
 get_lab_settings.cache_clear()
-with environ("LAB07_"):  # the key is missing
-    with TestClient(lazy_app) as client:  # start-up succeeds
-        health = client.get("/health").status_code
-        with pytest.raises(ValidationError) as info:
-            client.get("/key-length")  # TestClient re-raises the server's exception
+with environ("LAB07_"), TestClient(lazy_app) as client:  # no key, and start-up succeeds
+    health = client.get("/health").status_code
+    with pytest.raises(ValidationError) as info:
+        client.get("/key-length")  # TestClient re-raises the server's exception
 late = info.value
 
 print("start-up: fine; /health:", health)
 print("first request that needs the settings:", problems(late))
 assert health == 200
 assert late.errors()[0]["loc"] == ("openai_api_key",)
+
 
 # %%
 # erratum 25: calling get_settings() in lifespan moves the failure to start-up
@@ -453,16 +462,22 @@ async def check_settings_at_startup(app: FastAPI) -> AsyncIterator[None]:
 eager_app = add_routes(FastAPI(lifespan=check_settings_at_startup))
 
 get_lab_settings.cache_clear()
-requests_made = 0
-with environ("LAB07_"), pytest.raises(ValidationError) as info:
-    with TestClient(eager_app) as client:
+requests_made = []
+
+
+def start_and_call(app: FastAPI) -> None:
+    with TestClient(app) as client:  # entering runs the lifespan
         client.get("/health")
-        requests_made += 1
+        requests_made.append("/health")
+
+
+with environ("LAB07_"), pytest.raises(ValidationError) as info:
+    start_and_call(eager_app)
 early = info.value
 
 print("entering `with TestClient(eager_app)`:", problems(early))
 assert early.errors()[0]["loc"] == ("openai_api_key",)
-assert requests_made == 0  # the block never ran
+assert requests_made == []  # the block never ran
 
 # %% [markdown]
 # The cache has two consequences for tests:
@@ -486,7 +501,10 @@ with environ("LAB07_", LAB07_OPENAI_API_KEY="a-much-longer-second-key"):
 get_lab_settings.cache_clear()
 
 print("after changing the environment:", still_cached is first, "(the cached object)")
-print("after cache_clear():", refreshed.openai_api_key.get_secret_value() == "a-much-longer-second-key")
+print(
+    "after cache_clear():",
+    refreshed.openai_api_key.get_secret_value() == "a-much-longer-second-key",
+)
 assert still_cached is first
 assert refreshed.openai_api_key.get_secret_value() == "a-much-longer-second-key"
 
@@ -518,8 +536,8 @@ assert started is False
 # %% [markdown]
 # That last cell is the argument for the design DocChat uses: settings are an **argument of the
 # app factory**. `create_app(settings)` stores them on the app, the lifespan uses those, and the
-# dependency that endpoints declare reads them back from the app. A test builds the settings it wants and
-# passes them in: no environment, no cache to clear, no override to forget. Only the real
+# dependency that endpoints declare reads them back from the app. A test builds the settings it
+# wants and passes them in: no environment, no cache to clear, no override to forget. Only the real
 # entry points (`docchat serve`, `uvicorn docchat.main:app`) call `get_settings()`.
 #
 # > **Interview probe.** *"Your service starts fine in staging and crashes on the first real
@@ -529,11 +547,30 @@ assert started is False
 #
 # ## Lists from one environment variable
 #
-# CORS origins are a list, and the lesson's `cors_origins: str` is a trap (notebook 05 shows
-# Starlette treating a string as a *substring* test). A `list[str]` field reads JSON from the
-# environment: `LAB07_CORS_ORIGINS='["http://localhost:3000"]'`. The comma-separated form that
-# people actually type is a parsing error, unless the field is marked `NoDecode` and a validator
-# splits it, which is what DocChat does.
+# CORS origins are a list, and the lesson's `cors_origins: str` is a trap: handed a string,
+# Starlette's CORS check becomes `origin in "http://localhost:3000"`, a *substring* test, and
+# `http://l` is an allowed origin:
+
+# %%
+from fastapi.middleware.cors import CORSMiddleware
+
+as_string = FastAPI()
+as_string.add_middleware(CORSMiddleware, allow_origins="http://localhost:3000", allow_methods=["*"])
+preflight = {"Access-Control-Request-Method": "GET"}
+with TestClient(as_string) as client:
+    odd = client.options("/", headers={"Origin": "http://l", **preflight})
+print(
+    "origin http://l with a str setting ->",
+    odd.status_code,
+    odd.headers["access-control-allow-origin"],
+)
+assert odd.status_code == 200
+
+# %% [markdown]
+# A `list[str]` field reads JSON from the environment:
+# `LAB07_CORS_ORIGINS='["http://localhost:3000"]'`. The comma-separated form that people actually
+# type is a parsing error, unless the field is marked `NoDecode` and a validator splits it, which
+# is what DocChat does.
 
 # %%
 from pydantic_settings import SettingsError
@@ -644,11 +681,13 @@ body = {"title": "A long read", "content": "word " * 100}  # 500 bytes
 with TestClient(create_app(tight)) as small_app, TestClient(create_app(roomy)) as big_app:
     too_big = small_app.post("/documents/", json=body)
     accepted = big_app.post("/documents/", json=body)
-    assert small_app.app.state.settings is tight and big_app.app.state.settings is roomy
+    assert small_app.app.state.settings is tight
+    assert big_app.app.state.settings is roomy
 
 print("tight app:", too_big.status_code, too_big.json()["detail"])
 print("roomy app:", accepted.status_code, accepted.json()["status"])
-assert too_big.status_code == 413 and "DOCCHAT_MAX_UPLOAD_BYTES" in too_big.json()["detail"]
+assert too_big.status_code == 413
+assert "DOCCHAT_MAX_UPLOAD_BYTES" in too_big.json()["detail"]
 assert accepted.status_code == 202
 
 # %% [markdown]
@@ -671,7 +710,9 @@ with environ("DOCCHAT_", DOCCHAT_CHUNK_SIZE="500"):
 get_settings.cache_clear()
 print("read once, then cached:", once is again, "| chunk_size:", once.chunk_size)
 print("no key configured, so the offline answerer is used:", once.openai_api_key is None)
-assert once is again and once.chunk_size == 500 and once.openai_api_key is None
+assert once is again
+assert once.chunk_size == 500
+assert once.openai_api_key is None
 
 # %% [markdown]
 # ## Your turn

@@ -10,7 +10,8 @@
 # reads it), and finally runs DocChat's own test suite.
 #
 # **After this notebook you can:**
-# - say which HTTP library TestClient uses on these versions, and why that matters to your dependencies;
+# - say which HTTP library TestClient uses on these versions, and why that matters to your
+#   dependencies;
 # - make the lifespan run in a test, and replace `on_event` handlers with a lifespan;
 # - build a fresh app per test and swap a dependency (the LLM) with `dependency_overrides`;
 # - configure in-memory SQLite so that every thread sees the same database;
@@ -76,8 +77,10 @@ with TestClient(tiny, raise_server_exceptions=False) as client:
 print("GET /square/12     ->", ok.status_code, ok.json())
 print("GET /square/twelve ->", bad.status_code, bad.json()["detail"][0]["type"])
 print("a crash is re-raised in the test:", reraised, "| or, if you ask, a", as_500.status_code)
-assert ok.json() == {"result": 144} and bad.status_code == 422
-assert reraised and as_500.status_code == 500
+assert ok.json() == {"result": 144}
+assert bad.status_code == 422
+assert reraised
+assert as_500.status_code == 500
 
 # %% [markdown]
 # ## Which HTTP library is underneath
@@ -92,9 +95,9 @@ assert reraised and as_500.status_code == 500
 
 # %%
 # erratum 26: starlette 1.x's TestClient uses httpx2; with only httpx it warns
-import starlette.testclient
 from importlib.metadata import requires
 
+import starlette.testclient
 from starlette.exceptions import StarletteDeprecationWarning
 
 print("TestClient's HTTP library:", starlette.testclient.httpx.__name__)
@@ -102,7 +105,9 @@ assert starlette.testclient.httpx.__name__ == "httpx2"
 assert TestClient is starlette.testclient.TestClient
 assert issubclass(StarletteDeprecationWarning, UserWarning)
 assert not issubclass(StarletteDeprecationWarning, DeprecationWarning)
-assert any(line.startswith("httpx2") for line in requires("docchat-lab")), "DocChat depends on httpx2"
+assert any(line.startswith("httpx2") for line in requires("docchat-lab")), (
+    "DocChat depends on httpx2"
+)
 
 # %% [markdown]
 # To see the warning, the next cell starts a fresh Python with a one-line shim: putting `None` in
@@ -138,7 +143,8 @@ warning_line = next(
 print(default_run.stdout.strip())
 print(warning_line[warning_line.index("StarletteDeprecationWarning") :])
 print("with -W error, the import itself fails:", strict_run.returncode != 0)
-assert default_run.returncode == 0 and "library: httpx\n" in default_run.stdout
+assert default_run.returncode == 0
+assert "library: httpx\n" in default_run.stdout
 assert "install `httpx2` instead" in warning_line
 assert strict_run.returncode != 0
 assert "StarletteDeprecationWarning" in strict_run.stderr.splitlines()[-1]
@@ -190,9 +196,11 @@ events_after = list(events)
 
 print("without `with`:", body_without, "lifespan events:", events_without)
 print("with `with`:   ", body_with, "inside:", events_inside, "after:", events_after)
-assert body_without == {"started": False} and events_without == []
+assert body_without == {"started": False}
+assert events_without == []
 assert body_with == {"started": True}
-assert events_inside == ["startup"] and events_after == ["startup", "shutdown"]
+assert events_inside == ["startup"]
+assert events_after == ["startup", "shutdown"]
 
 # %% [markdown]
 # The same trap with DocChat is worse than a missing greeting: its lifespan creates the tables and
@@ -224,10 +232,15 @@ with TestClient(create_app(test_settings())) as client:
     proper = client.get("/documents/")
 
 print("no `with`: GET /documents/ ->", listing.status_code, listing.json()["detail"])
-print("no `with`: GET /health/ready ->", ready.status_code, "| POST /chat/ask crashed:", ask_crashed)
+print(
+    "no `with`: GET /health/ready ->", ready.status_code, "| POST /chat/ask crashed:", ask_crashed
+)
 print("`with`:    GET /documents/ ->", proper.status_code, proper.json())
-assert listing.status_code == 503 and ready.status_code == 200 and ask_crashed
-assert proper.status_code == 200 and proper.json() == []
+assert listing.status_code == 503
+assert ready.status_code == 200
+assert ask_crashed
+assert proper.status_code == 200
+assert proper.json() == []
 
 # %% [markdown]
 # ### `on_event` is gone from Starlette and deprecated in FastAPI
@@ -253,7 +266,8 @@ try:
 except TypeError:
     accepted = False
 print("Starlette(on_startup=...) accepted:", accepted)
-assert not hasattr(Starlette, "on_event") and not hasattr(Router, "on_event")
+assert not hasattr(Starlette, "on_event")
+assert not hasattr(Router, "on_event")
 assert accepted is False
 
 # %%
@@ -319,7 +333,9 @@ from contextlib import nullcontext
 
 
 def test_create_document(client: TestClient) -> None:
-    response = client.post("/documents/", json={"title": "Kettles", "content": "Kettles boil water."})
+    response = client.post(
+        "/documents/", json={"title": "Kettles", "content": "Kettles boil water."}
+    )
     assert response.status_code == 202
 
 
@@ -380,7 +396,9 @@ app = create_app(test_settings())
 app.dependency_overrides[get_llm] = lambda: fake
 try:
     with TestClient(app) as client:
-        client.post("/documents/", json={"title": "Tea", "content": "Green tea needs 80 degree water."})
+        client.post(
+            "/documents/", json={"title": "Tea", "content": "Green tea needs 80 degree water."}
+        )
         answer = client.post("/chat/ask", json={"question": "How hot for green tea?"}).json()
 finally:
     app.dependency_overrides.clear()
@@ -506,9 +524,24 @@ assert results["StaticPool only"].startswith(
 assert results["StaticPool + check_same_thread=False"] == "200 ['hi']"
 
 # %% [markdown]
-# A SQLite **file** needs neither trick for visibility (every connection opens the same file),
-# only `check_same_thread=False` because connections from the pool move between threads.
-#
+# A SQLite **file** needs neither: every connection opens the same file, and for a file
+# SQLAlchemy already passes `check_same_thread=False` itself, because its default pool for files
+# hands connections from thread to thread. Only the in-memory URL is left to you:
+
+# %%
+from docchat_lab.notebook import sqlite_url
+
+defaults = {}
+for label, url in [("file", sqlite_url("plain")), ("in memory", "sqlite://")]:
+    plain = create_engine(url)
+    defaults[label] = (type(plain.pool).__name__, plain.dialect.create_connect_args(plain.url)[1])
+    plain.dispose()
+for label, (pool, connect_args) in defaults.items():
+    print(f"{label:<10} default pool: {pool:<20} connect args: {connect_args}")
+assert defaults["file"] == ("QueuePool", {"check_same_thread": False})
+assert defaults["in memory"] == ("SingletonThreadPool", {"check_same_thread": True})
+
+# %% [markdown]
 # ## Build step: `docchat/core/db.py` builds the engine the tests need
 #
 # DocChat's tests (and this notebook) simply pass `database_url="sqlite://"`. `build_engine`
@@ -537,16 +570,22 @@ with memory.begin() as conn:
     conn.execute(text("CREATE TABLE t (x INTEGER)"))
     conn.execute(text("INSERT INTO t VALUES (42)"))
 seen_in_thread = []
-worker = threading.Thread(
-    target=lambda: seen_in_thread.append(memory.connect().execute(text("SELECT x FROM t")).scalar())
-)
+
+
+def read_in_another_thread() -> None:
+    with memory.connect() as conn:
+        seen_in_thread.append(conn.execute(text("SELECT x FROM t")).scalar())
+
+
+worker = threading.Thread(target=read_in_another_thread)
 worker.start()
 worker.join()
 
 print("sqlite://        ->", type(memory.pool).__name__)
 print("sqlite:///file   ->", type(on_disk.pool).__name__)
 print("another thread sees the same in-memory table:", seen_in_thread == [42])
-assert isinstance(memory.pool, StaticPool) and isinstance(on_disk.pool, QueuePool)
+assert isinstance(memory.pool, StaticPool)
+assert isinstance(on_disk.pool, QueuePool)
 assert seen_in_thread == [42]
 memory.dispose()
 on_disk.dispose()
@@ -558,14 +597,16 @@ on_disk.dispose()
 # %%
 with TestClient(create_app(test_settings())) as client:
     created = client.post(
-        "/documents/", json={"title": "Kettles", "content": "A kettle boils water. Descale it monthly."}
+        "/documents/",
+        json={"title": "Kettles", "content": "A kettle boils water. Descale it monthly."},
     )
     document = client.get(f"/documents/{created.json()['id']}").json()
     listed = client.get("/documents/").json()
 
 print(created.status_code, "->", document["status"], "| chunks:", document["chunk_count"])
 print("documents in this app's database:", [d["title"] for d in listed])
-assert created.status_code == 202 and document["status"] == "ready"
+assert created.status_code == 202
+assert document["status"] == "ready"
 assert [d["title"] for d in listed] == ["Kettles"]
 
 # %% [markdown]
@@ -590,7 +631,7 @@ import xml.etree.ElementTree as ET
 
 from docchat_lab.notebook import scratch_dir
 
-TEST_FILE = '''
+TEST_FILE = """
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -627,13 +668,23 @@ def test_square_rejects_text(client):
 
 def test_each_test_had_its_own_fixture():
     assert log == ["setup", "teardown"] * 4
-'''
+"""
 
 folder = scratch_dir()
 (folder / "test_square.py").write_text(TEST_FILE, encoding="utf-8")
 run = subprocess.run(
-    [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error",
-     "--junitxml=report.xml", "test_square.py"],
+    [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "error",
+        "--junitxml=report.xml",
+        "test_square.py",
+    ],
     cwd=folder,
     env=os.environ | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     capture_output=True,
@@ -689,8 +740,20 @@ print("the fixtures enter the client with `with` and clear the settings cache")
 # %%
 focused = ["tests/api/test_deps.py", "tests/api/test_health.py"]
 suite = subprocess.run(
-    [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-     "-p", "no:hypothesispytest", "-p", "no:schemathesis", *focused],
+    [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-x",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:hypothesispytest",
+        "-p",
+        "no:schemathesis",
+        *focused,
+    ],
     cwd=project_root(),
     capture_output=True,
     text=True,

@@ -1,5 +1,7 @@
 """Settings: defaults, the environment and `.env`, and the values refused at start-up."""
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +230,32 @@ def test_get_settings_fails_on_first_use_when_a_value_is_wrong(
         get_settings()
 
     assert _fields(caught.value) == ["chunk_overlap"]
+
+
+# --- the documentation lists every setting with its true default ---------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env_example_defaults() -> dict[str, str]:
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    return dict(re.findall(r"^# (DOCCHAT_\w+)=(.*)$", text, flags=re.MULTILINE))
+
+
+def _docs_table_defaults() -> dict[str, str]:
+    text = (ROOT / "docs" / "app.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(DOCCHAT_\w+)` \| (?:`([^`]*)`|\*\(unset\)\*) \|", text, re.MULTILINE)
+    return dict(rows)
+
+
+@pytest.mark.parametrize("source", [_env_example_defaults, _docs_table_defaults])
+def test_documented_settings_are_all_of_them_with_their_defaults(
+    source: Callable[[], dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documented = source()
+    defaults = Settings(_env_file=None).model_dump()
+
+    assert sorted(name.removeprefix("DOCCHAT_").lower() for name in documented) == sorted(defaults)
+    for name, value in documented.items():
+        monkeypatch.setenv(name, value)
+    assert Settings(_env_file=None).model_dump() == defaults

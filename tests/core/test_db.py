@@ -67,7 +67,7 @@ def test_sqlite_connections_may_cross_threads(file_engine: Engine) -> None:
         def use() -> None:
             try:
                 conn.exec_driver_sql("SELECT 1").scalar()
-            except BaseException as exc:  # pragma: no cover - only on failure
+            except BaseException as exc:
                 errors.append(exc)
 
         worker = threading.Thread(target=use)

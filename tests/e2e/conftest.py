@@ -1,6 +1,7 @@
 """Fixtures for the end-to-end tests: apps on explicit settings, served for real when needed."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from docchat.core.config import Settings
+from docchat_lab.serving import InlineServer
 from docchat.main import create_app
 
 
@@ -35,3 +37,13 @@ def memory_client(memory_app: FastAPI) -> Iterator[TestClient]:
     """A started app; a crash comes back as the 500 a real client would see."""
     with TestClient(memory_app, raise_server_exceptions=False) as client:
         yield client
+
+
+@contextmanager
+def served(app: FastAPI, name: str) -> Iterator[InlineServer]:
+    """`app` under a real uvicorn on 127.0.0.1 (a thread of this process), stopped after."""
+    server = InlineServer(app, name=f"e2e-{name}").start()
+    try:
+        yield server
+    finally:
+        server.stop()

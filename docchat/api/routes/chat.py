@@ -13,12 +13,17 @@ router = APIRouter(prefix="/chat", tags=["chat"])
 
 
 def _retrieve(session: SessionDep, body: AskRequest) -> list[Hit]:
-    if body.document_ids is not None:
-        wanted = set(body.document_ids)
-        found = set(session.scalars(select(Document.id).where(Document.id.in_(wanted))))
-        if missing := sorted(wanted - found):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown document ids: {missing}")
-    return search(session, body.question, body.top_k, body.document_ids)
+    try:
+        if body.document_ids is not None:
+            wanted = set(body.document_ids)
+            found = set(session.scalars(select(Document.id).where(Document.id.in_(wanted))))
+            if missing := sorted(wanted - found):
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown document ids: {missing}")
+        return search(session, body.question, body.top_k, body.document_ids)
+    finally:
+        # Hand the connection back before the LLM is awaited: held through a slow answer,
+        # the pool's 15 connections made 100 concurrent asks queue (bench/async_chat.py).
+        session.close()
 
 
 @router.post(

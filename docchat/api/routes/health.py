@@ -1,5 +1,7 @@
 """Liveness and readiness, for load balancers and orchestrators."""
 
+from pathlib import Path
+
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, text
@@ -19,6 +21,12 @@ async def liveness() -> dict[str, str]:
 def _ping(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+        if engine.dialect.name == "sqlite":
+            # A deleted database file (its volume gone, say) still answers through the
+            # connections the pool holds open: look for the file itself.
+            for _, name, path in conn.execute(text("PRAGMA database_list")):
+                if name == "main" and path and not Path(path).exists():
+                    raise FileNotFoundError(path)
 
 
 @router.get("/ready", responses={503: {"model": ErrorOut, "description": "Database down."}})
@@ -26,7 +34,7 @@ async def readiness(request: Request) -> dict[str, str]:
     """The database answers; 503 when it does not."""
     try:
         await run_in_threadpool(_ping, request.app.state.engine)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, FileNotFoundError) as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             f"database unavailable ({type(exc).__name__})",

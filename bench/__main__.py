@@ -1,0 +1,38 @@
+"""`python -m bench`: every benchmark, one after another, then bench/RESULTS.md.
+
+    python -m bench                 # all of them (about 4 minutes on 2 cores)
+    python -m bench --quick         # proves they all run; writes nothing
+    python -m bench --only async_chat ingest_retrieval
+
+Each benchmark also runs alone: `python -m bench.api_overhead`, `python -m bench.async_chat`,
+`python -m bench.ingest_retrieval` (and the placeholders `bench.notebook_suite`,
+`bench.grading`); `--help` on each lists its options.
+"""
+
+import argparse
+import importlib
+import sys
+
+from bench import report
+
+BENCHMARKS = ("api_overhead", "async_chat", "ingest_retrieval", "notebook_suite", "grading")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = report.parser(__doc__)
+    p.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS), metavar="NAME")
+    args = p.parse_args(argv)
+    common = ["--quick"] if args.quick else []
+    reports = []
+    for name in args.only:
+        module = importlib.import_module(f"bench.{name}")
+        own = report.parser(module.__doc__)
+        module.configure(own)
+        print(f"-- running bench.{name}", file=sys.stderr, flush=True)
+        reports.append(report.run_one(module.run, own.parse_args(common)))
+    command = report.command_line()
+    return report.finish(reports, args, command=f"{command} (alone: python -m bench.NAME)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""Grade a whole class: every exercise of every submission, in parallel, each in its own sandbox."""
+
+import os
+import queue
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from docchat_lab import project
+from docchat_lab.grading.isolation import Limits
+from docchat_lab.grading.manifest import CheckFunction, Exercise, exercises, hidden_checks
+from docchat_lab.grading.runner import CheckResult, ExerciseResult, run_exercise
+from docchat_lab.grading.sandbox import Sandbox
+from docchat_lab.grading.submissions import Submission, collect
+
+
+@dataclass
+class LearnerResult:
+    learner: str
+    notes: list[str]
+    exercises: list[ExerciseResult] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return round(sum(r.score for r in self.exercises), 2)
+
+
+@dataclass
+class ClassResult:
+    learners: list[LearnerResult]
+    exercises: list[Exercise]
+    isolation: str
+    notes: list[str]
+    seconds: float
+    jobs: int
+
+    @property
+    def max_total(self) -> float:
+        return sum(e.points for e in self.exercises)
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent otherwise (CI logs stay readable)."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        self.enabled = stream.isatty()
+        self.lock = threading.Lock()
+        self.started = time.monotonic()
+
+    def step(self) -> None:
+        with self.lock:
+            self.done += 1
+            if self.enabled:
+                width = 30
+                filled = int(width * self.done / max(self.total, 1))
+                rate = self.done / max(time.monotonic() - self.started, 1e-9)
+                bar = "#" * filled + "-" * (width - filled)
+                self.stream.write(f"\rgrading [{bar}] {self.done}/{self.total} runs, {rate:.1f}/s")
+                self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+
+
+def _hidden(folder: Path | None, chosen: list[Exercise]) -> dict[str, list[tuple[str, CheckFunction]]]:
+    if folder is None:
+        return {}
+    return {e.id: hidden_checks(folder, e) for e in chosen}
+
+
+def grade(
+    submissions_root: Path,
+    out_dir: Path,
+    *,
+    hidden: Path | None = None,
+    jobs: int | None = None,
+    limits: Limits | None = None,
+    mode: str = "auto",
+    show_progress: bool = True,
+) -> ClassResult:
+    chosen = list(exercises())
+    started = time.monotonic()
+    submissions, notes = collect(submissions_root, {e.file for e in chosen})
+    jobs = jobs or max(2, 2 * (os.cpu_count() or 1))
+    extra = _hidden(hidden, chosen)
+    root = project.project_root()
+    # Everything a submission must not read: reference answers, the kit's tests, hidden checks,
+    # the other submissions and the reports being written.
+    hide = [root / "solutions", root / "tests", submissions_root, out_dir]
+    hide += [hidden] if hidden is not None else []
+    results = {s.learner: LearnerResult(s.learner, s.notes) for s in submissions}
+    runs = [(s, e) for e in chosen for s in submissions]
+    progress = Progress(len(runs)) if show_progress else None
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    with Sandbox([e.slug for e in chosen], mode=mode, hide=hide, limits=limits) as sandbox:
+
+        def one(submission: Submission, exercise: Exercise) -> tuple[str, ExerciseResult]:
+            slot = slots.get()
+            try:
+                return submission.learner, _grade_one(sandbox, submission, exercise, slot, extra)
+            finally:
+                slots.put(slot)
+                if progress:
+                    progress.step()
+
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+            futures = [pool.submit(one, s, e) for s, e in runs]
+            for future in as_completed(futures):
+                learner, result = future.result()
+                results[learner].exercises.append(result)
+        isolation = sandbox.description
+    if progress:
+        progress.finish()
+    order = {e.id: i for i, e in enumerate(chosen)}
+    for learner in results.values():
+        learner.exercises.sort(key=lambda r: order[r.exercise])
+    elapsed = time.monotonic() - started
+    return ClassResult(list(results.values()), chosen, isolation, notes, elapsed, jobs)
+
+
+def _grade_one(sandbox: Sandbox, submission: Submission, exercise: Exercise, slot: int,
+               extra: dict[str, list[tuple[str, CheckFunction]]]) -> ExerciseResult:
+    files = {name: data for name, data in submission.files.items() if name == exercise.file}
+    try:
+        return run_exercise(sandbox, exercise, files, slot=slot, hidden=extra.get(exercise.id))
+    except Exception as exc:  # noqa: BLE001 - the grader never stops for one run
+        result = ExerciseResult(exercise.id, exercise.slug, exercise.points, status="grader",
+                                detail=f"could not be graded: {type(exc).__name__}: {exc}")
+        result.checks.append(CheckResult("grading", False, result.detail, "grader"))
+        return result

@@ -1,0 +1,195 @@
+"""Hosts exercise 8: runs the learner's tests with pytest against several copies of an app.
+
+The copies (the correct app and its buggy versions) live in a separate companion process,
+served over a socket. The learner's process sees only opaque labels and HTTP answers: it cannot
+inspect an app to learn which copy is the correct one.
+"""
+
+import asyncio
+import base64
+import os
+import socket
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from docchat_lab.grading import asgi_driver
+from docchat_lab.grading.protocol import (
+    ProtocolError,
+    recv_frame,
+    recv_frame_async,
+    send_frame,
+    send_frame_async,
+)
+from docchat_lab.harness import ex08_app
+
+REQUIRED: tuple[str, ...] = ()
+
+
+def warm_up() -> None:
+    import _pytest.python  # noqa: F401 - pytest imports a lot; do it once, before the forks
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = ex08_app.Copy("reference", Path(folder) / "warm.sqlite")
+
+        async def one_request() -> None:
+            await asgi_driver.request(ex08_app.APP, "GET", "/documents/", [], b"", {"copy": copy})
+
+        asyncio.run(one_request())
+        copy.engine.dispose()
+
+
+def apps(module: ModuleType, params: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    return {}
+
+
+class _Channel:
+    """The learner side of the companion socket: one request at a time."""
+
+    def __init__(self, fd: int) -> None:
+        self.sock = socket.socket(fileno=fd)
+        self.lock = threading.Lock()
+
+    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            send_frame(self.sock, message)
+            return recv_frame(self.sock)
+
+
+class _CompanionTransport(httpx.BaseTransport):
+    def __init__(self, channel: _Channel, label: str) -> None:
+        self.channel = channel
+        self.label = label
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        target = request.url.raw_path.decode("ascii", "replace")
+        reply = self.channel.ask({
+            "op": "http",
+            "variant": self.label,
+            "method": request.method,
+            "target": target,
+            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in request.headers.raw],
+            "body": base64.b64encode(request.read()).decode(),
+        })
+        return httpx.Response(
+            reply["status"],
+            headers=[(k, v) for k, v in reply["headers"]],
+            content=base64.b64decode(reply["body"]),
+            request=request,
+        )
+
+
+class _VariantPlugin:
+    """Gives each test a `client` for every label, and records how each run ended."""
+
+    def __init__(self, labels: list[str], channel: _Channel) -> None:
+        self.labels = labels
+        self.channel = channel
+        self.outcomes: dict[str, dict[str, dict[str, str]]] = {}
+
+    def pytest_generate_tests(self, metafunc: Any) -> None:
+        if "client" in metafunc.fixturenames:
+            metafunc.parametrize("client", self.labels, indirect=True, ids=self.labels)
+
+    @pytest.fixture
+    def client(self, request: Any) -> Iterator[httpx.Client]:
+        label = request.param
+        self.channel.ask({"op": "reset", "variant": label})
+        transport = _CompanionTransport(self.channel, label)
+        with httpx.Client(transport=transport, base_url="http://testserver", follow_redirects=True) as session:
+            yield session
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Iterator[None]:
+        outcome = yield
+        report = outcome.get_result()  # type: ignore[attr-defined]
+        if report.when != "call" and not report.failed:
+            return
+        callspec = getattr(item, "callspec", None)
+        label = str(callspec.params.get("client", "")) if callspec is not None else ""
+        name = item.name.replace(label, "*") if label else item.name
+        entry = {"outcome": "error" if report.when != "call" else report.outcome}
+        if report.failed and call.excinfo is not None:
+            entry["error"] = call.excinfo.typename[:100]
+        runs = self.outcomes.setdefault(name, {})
+        if label not in runs or report.failed:
+            runs[label] = entry
+
+
+# Built-in plugins a grading run has no use for: each costs time on every test.
+_QUIET_PLUGINS = [
+    arg
+    for name in ("cacheprovider", "faulthandler", "terminal", "junitxml", "doctest", "pastebin",
+                 "stepwise", "lfplugin", "nfplugin", "legacypath", "tmpdir", "logging")
+    for arg in ("-p", f"no:{name}")
+]
+
+
+def run_tests(module: ModuleType, params: dict[str, Any]) -> dict[str, Any]:
+    """Run the learner's test file; outcomes per test and per label."""
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    plugin = _VariantPlugin(list(params["labels"]), _Channel(int(params["companion_fd"])))
+    # pytest lists the folder above its rootdir: give it one the worker owns.
+    folder = Path.cwd() / "pytest-run"
+    folder.mkdir(exist_ok=True)
+    learner_file = folder / f"{module.__name__}.py"
+    learner_file.write_bytes((Path.cwd() / learner_file.name).read_bytes())
+    # An empty config of our own: no settings from anywhere else, and nothing above it scanned.
+    config = folder / "pytest.ini"
+    config.write_text("[pytest]\n", encoding="utf-8")
+    code = pytest.main(
+        [str(learner_file), "-c", str(config), "--rootdir", str(folder),
+         "--capture=no", "--import-mode=importlib", *_QUIET_PLUGINS],
+        plugins=[plugin],
+    )
+    return {"exit_code": int(code), "outcomes": plugin.outcomes}
+
+
+PROBES: dict[str, Callable[..., Any]] = {"run_tests": run_tests}
+
+
+def serve_companion(sock: socket.socket, params: dict[str, Any]) -> None:
+    """The companion process: serve each label's copy of the app over the socket."""
+    variants: dict[str, str] = params["variants"]
+    copies: dict[str, ex08_app.Copy] = {}
+
+    def copy_for(label: str) -> ex08_app.Copy:
+        if label not in copies:
+            copies[label] = ex08_app.Copy(variants[label], Path.cwd() / f"{label}.sqlite")
+        return copies[label]
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        sock.setblocking(False)
+        while True:
+            try:
+                message = await recv_frame_async(loop, sock)
+            except (ProtocolError, OSError, ValueError):
+                return
+            label = str(message.get("variant"))
+            if label not in variants:
+                await send_frame_async(loop, sock, {"status": 400, "headers": [], "body": ""})
+                continue
+            copy = copy_for(label)
+            if message.get("op") == "reset":
+                copy.reset()
+                await send_frame_async(loop, sock, {"ok": True})
+                continue
+            headers = [(str(k), str(v)) for k, v in message.get("headers", [])]
+            response, _error = await asgi_driver.request(
+                ex08_app.app_for(copy.variant), message["method"], message["target"], headers,
+                base64.b64decode(message.get("body") or ""), {"copy": copy},
+            )
+            await send_frame_async(loop, sock, {
+                "status": response.status,
+                "headers": [[k, v] for k, v in response.headers],
+                "body": base64.b64encode(bytes(response.body)).decode(),
+            })
+
+    asyncio.run(serve())

@@ -1,0 +1,89 @@
+"""Exercise 8 · Testing: write tests that would catch real bugs.
+
+Below is the specification of a small documents API. Write pytest tests for it. Each test
+takes a `client` argument: an HTTP client bound to the app (it works like FastAPI's TestClient:
+`client.get(...)`, `client.post(..., json=...)`), and every test gets a fresh app with an
+empty database.
+
+The checks run your tests against the correct app (they must all pass) and against several
+copies of it that each have one bug the lesson warns about. A bug is "caught" when at least one
+of your tests fails on that copy. You do not know which copy is which: only tests that check
+real behaviour can tell them apart.
+
+The API:
+- `GET /documents/?skip=0&limit=20` lists documents (a JSON list). `skip >= 0` and
+  `1 <= limit <= 100`; any other value is answered with 422.
+- `POST /documents/` with a JSON body `{"title": ..., "content": ...}` (both non-empty) stores a
+  document and answers **202 Accepted** with `{"id", "title", "status"}`; processing happens in
+  the background, so `status` starts as "pending".
+- `GET /documents/{id}` answers the document, or **404** with a JSON `detail` when there is none.
+- `DELETE /documents/{id}` answers 204, or 404.
+- CORS allows the origin `http://localhost:3000` and no other.
+- Every request gets a database session that is closed afterwards: the app's connection pool
+  holds only 2 connections, so a leak shows up after a couple of requests.
+
+Background: notebooks/08_testing.ipynb. Check your work: `check("ex08")` in the notebook, or
+`docchat-lab check ex08` in a terminal.
+"""
+
+ALLOWED_ORIGIN = "http://localhost:3000"
+
+
+def test_create_document_answers_202_with_its_id(client):
+    """POST a document: 202, with an id and the title back, status pending."""
+    ### BEGIN SOLUTION
+    response = client.post("/documents/", json={"title": "Notes", "content": "Some text."})
+    assert response.status_code == 202
+    body = response.json()
+    assert body["title"] == "Notes"
+    assert isinstance(body["id"], int)
+    assert body["status"] == "pending"
+    ### END SOLUTION
+
+
+def test_created_document_can_be_read_back(client):
+    """A document you created is there at GET /documents/{id}."""
+    ### BEGIN SOLUTION
+    created = client.post("/documents/", json={"title": "Cats", "content": "They purr."}).json()
+    response = client.get(f"/documents/{created['id']}")
+    assert response.status_code == 200
+    assert response.json()["title"] == "Cats"
+    ### END SOLUTION
+
+
+def test_unknown_document_is_404(client):
+    """An id that does not exist is a 404 with a JSON detail, never `200 null`."""
+    ### BEGIN SOLUTION
+    response = client.get("/documents/987654")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+    ### END SOLUTION
+
+
+def test_limit_is_bounded(client):
+    """limit=100 is fine; limit=101 and limit=0 are 422."""
+    ### BEGIN SOLUTION
+    assert client.get("/documents/?limit=100").status_code == 200
+    assert client.get("/documents/?limit=101").status_code == 422
+    assert client.get("/documents/?limit=0").status_code == 422
+    ### END SOLUTION
+
+
+def test_cors_allows_only_the_frontend(client):
+    """A preflight from the frontend's origin is allowed; one from elsewhere is not."""
+    ### BEGIN SOLUTION
+    preflight = {"Access-Control-Request-Method": "POST"}
+    allowed = client.options("/documents/", headers={"Origin": ALLOWED_ORIGIN, **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    other = client.get("/documents/", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+    ### END SOLUTION
+
+
+def test_many_requests_do_not_run_out_of_connections(client):
+    """Ten requests in a row all succeed: each one's session was closed."""
+    ### BEGIN SOLUTION
+    for _ in range(10):
+        assert client.get("/documents/").status_code == 200
+    ### END SOLUTION
