@@ -9,7 +9,6 @@ Each benchmark also runs alone: `python -m bench.api_overhead`, `python -m bench
 `bench.grading`); `--help` on each lists its options.
 """
 
-import argparse
 import importlib
 import sys
 
@@ -20,7 +19,9 @@ BENCHMARKS = ("api_overhead", "async_chat", "ingest_retrieval", "notebook_suite"
 
 def main(argv: list[str] | None = None) -> int:
     p = report.parser(__doc__)
-    p.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS), metavar="NAME")
+    p.add_argument(
+        "--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS), metavar="NAME"
+    )
     args = p.parse_args(argv)
     common = ["--quick"] if args.quick else []
     reports = []

@@ -87,9 +87,15 @@ VARIANTS = (
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rounds", type=int, default=3, help="turns per server (default: %(default)s)")
-    p.add_argument("--seconds", type=float, default=5.0, help="length of one turn (default: %(default)s)")
-    p.add_argument("--connections", type=int, default=32, help="concurrent connections (default: %(default)s)")
-    p.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto", help="load generator")
+    p.add_argument(
+        "--seconds", type=float, default=5.0, help="length of one turn (default: %(default)s)"
+    )
+    p.add_argument(
+        "--connections", type=int, default=32, help="concurrent connections (default: %(default)s)"
+    )
+    p.add_argument(
+        "--tool", choices=["auto", "wrk", "python"], default="auto", help="load generator"
+    )
 
 
 # Quick mode runs only these two, the ones the goal compares.
@@ -121,10 +127,14 @@ def run(args: argparse.Namespace) -> Report:
         errors: dict[str, int] = {v.name: 0 for v in variants}
         with serving(specs) as servers:
             for v in variants:  # warm-up: first requests compile, connect, fill caches
-                loadgen.steady_load(servers[v.name].url + v.path, connections, 1.0 if wrk_used else 0.2, tool)
+                loadgen.steady_load(
+                    servers[v.name].url + v.path, connections, 1.0 if wrk_used else 0.2, tool
+                )
             for _ in range(rounds):
                 for v in variants:
-                    result = loadgen.steady_load(servers[v.name].url + v.path, connections, seconds, tool)
+                    result = loadgen.steady_load(
+                        servers[v.name].url + v.path, connections, seconds, tool
+                    )
                     rates[v.name].append(result.per_second)
                     p50s[v.name].append(result.p50_ms)
                     errors[v.name] += result.errors
@@ -132,8 +142,18 @@ def run(args: argparse.Namespace) -> Report:
 
     median = {name: statistics.median(values) for name, values in rates.items()}
     base = median["bare"]
-    report = Report("api_overhead", "API overhead: `GET /documents/` against a bare FastAPI endpoint")
-    report.columns = ["server", "what it serves", "requests/s (median)", "each round", "p50 ms", "ratio to bare", "errors"]
+    report = Report(
+        "api_overhead", "API overhead: `GET /documents/` against a bare FastAPI endpoint"
+    )
+    report.columns = [
+        "server",
+        "what it serves",
+        "requests/s (median)",
+        "each round",
+        "p50 ms",
+        "ratio to bare",
+        "errors",
+    ]
     for v in variants:
         report.rows.append(
             [
@@ -148,7 +168,9 @@ def run(args: argparse.Namespace) -> Report:
         )
     ratio = median["docchat"] / base
     reason = _reason(median, base)
-    report.goals.append(Goal("DocChat `GET /documents/` / bare, requests/s", ratio, GOAL_RATIO, "x", True, reason))
+    report.goals.append(
+        Goal("DocChat `GET /documents/` / bare, requests/s", ratio, GOAL_RATIO, "x", True, reason)
+    )
     report.notes += [
         f"Load: {tool_name}, {connections} connections, {rounds} round(s) of {seconds:g} s per server "
         "in turns, after a warm-up; the median round counts.",

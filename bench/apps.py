@@ -43,7 +43,9 @@ def bare_with_lesson_timing() -> FastAPI:
     """The baseline plus the lesson's timing middleware, a BaseHTTPMiddleware (in ms)."""
     app = bare()
 
-    async def add_time(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def add_time(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         start = time.perf_counter()
         response = await call_next(request)
         response.headers[HEADER] = f"{(time.perf_counter() - start) * 1000:.2f}"

@@ -27,7 +27,9 @@ DELAY_S = 0.2
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--requests", type=int, default=100, help="concurrent asks (default: %(default)s)")
+    p.add_argument(
+        "--requests", type=int, default=100, help="concurrent asks (default: %(default)s)"
+    )
     p.add_argument(
         "--blocking-requests",
         type=int,
@@ -64,8 +66,14 @@ def run(args: argparse.Namespace) -> Report:
         fixtures.small_documents(url, 5 if args.quick else 20)
         env = {**fixtures.server_env(url), "BENCH_LLM_DELAY_S": str(delay)}
         specs = [
-            ServerSpec("async", "bench.apps:docchat_with_sleeping_llm", {**env, "BENCH_LLM_BLOCKING": "0"}),
-            ServerSpec("blocking", "bench.apps:docchat_with_sleeping_llm", {**env, "BENCH_LLM_BLOCKING": "1"}),
+            ServerSpec(
+                "async", "bench.apps:docchat_with_sleeping_llm", {**env, "BENCH_LLM_BLOCKING": "0"}
+            ),
+            ServerSpec(
+                "blocking",
+                "bench.apps:docchat_with_sleeping_llm",
+                {**env, "BENCH_LLM_BLOCKING": "1"},
+            ),
         ]
         with serving(specs) as servers:
             loadgen.burst(servers["async"].url, _asks(min(count, 10)))  # warm-up
@@ -80,8 +88,18 @@ def run(args: argparse.Namespace) -> Report:
     statuses = sum((result.statuses for result, _ in async_runs), start=blocking.statuses)
     failures = {status: n for status, n in statuses.items() if status != 200}
 
-    report = Report("async_chat", f"Async done right: {count} concurrent `POST /chat/ask`, LLM takes {delay * 1000:.0f} ms")
-    report.columns = ["LLM client", "asks", "wall s", "median reply s", "`GET /health` sent with them, s", "statuses"]
+    report = Report(
+        "async_chat",
+        f"Async done right: {count} concurrent `POST /chat/ask`, LLM takes {delay * 1000:.0f} ms",
+    )
+    report.columns = [
+        "LLM client",
+        "asks",
+        "wall s",
+        "median reply s",
+        "`GET /health` sent with them, s",
+        "statuses",
+    ]
     report.rows.append(
         [
             "`await asyncio.sleep(...)`",
@@ -116,7 +134,9 @@ def run(args: argparse.Namespace) -> Report:
     reason = "" if wall <= GOAL_WALL_S else _reason(median_run)
     if failures:
         reason = f"{reason}; some asks failed: {failures}".lstrip("; ")
-    report.goals.append(Goal(f"{count} concurrent asks, wall time", wall, GOAL_WALL_S, "s", False, reason))
+    report.goals.append(
+        Goal(f"{count} concurrent asks, wall time", wall, GOAL_WALL_S, "s", False, reason)
+    )
     report.goals.append(
         Goal(
             f"the blocking variant, wall time for {count} (the lesson's ~{count * delay:g} s)",

@@ -51,7 +51,9 @@ def add_documents(url: str, texts: list[tuple[str, str]]) -> int:
                 raise RuntimeError(f"document {document_id} ended {status}")
         with sessions() as session:
             return int(
-                session.scalar(select(func.count()).select_from(Chunk).where(Chunk.document_id.in_(ids)))
+                session.scalar(
+                    select(func.count()).select_from(Chunk).where(Chunk.document_id.in_(ids))
+                )
                 or 0
             )
     finally:
@@ -64,7 +66,9 @@ def small_documents(url: str, count: int, seed: int = 3) -> None:
     add_documents(url, [(f"document {n}", prose.text(2000)) for n in range(count)])
 
 
-def corpus_of_chunks(url: str, at_least: int, document_bytes: int, seed: int = 5) -> tuple[int, int]:
+def corpus_of_chunks(
+    url: str, at_least: int, document_bytes: int, seed: int = 5
+) -> tuple[int, int]:
     """Add documents of `document_bytes` until there are `at_least` chunks; (documents, chunks)."""
     prose = Prose(seed=seed)
     documents = chunks = 0

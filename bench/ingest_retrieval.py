@@ -33,7 +33,9 @@ CHUNKS = 10_000
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--documents", type=int, default=3, help="1 MB documents timed (default: %(default)s)")
+    p.add_argument(
+        "--documents", type=int, default=3, help="1 MB documents timed (default: %(default)s)"
+    )
     p.add_argument("--questions", type=int, default=200, help="asks timed (default: %(default)s)")
 
 
@@ -67,12 +69,16 @@ def _api_seconds(base: str, content: str, count: int) -> list[float]:
         start = time.perf_counter()
         (created,) = loadgen.one_by_one(base, [loadgen.Request("POST", "/documents/", body)])
         if created.status != 202:
-            raise RuntimeError(f"POST /documents/ answered {created.status}: {created.body[:200]!r}")
+            raise RuntimeError(
+                f"POST /documents/ answered {created.status}: {created.body[:200]!r}"
+            )
         document_id = json.loads(created.body)["id"]
         status = json.loads(created.body)["status"]
         while status not in ("ready", "failed"):
             time.sleep(0.005)
-            (reply,) = loadgen.one_by_one(base, [loadgen.Request("GET", f"/documents/{document_id}")])
+            (reply,) = loadgen.one_by_one(
+                base, [loadgen.Request("GET", f"/documents/{document_id}")]
+            )
             status = json.loads(reply.body)["status"]
         if status != "ready":
             raise RuntimeError(f"document {document_id} ended {status}")
@@ -99,11 +105,15 @@ def run(args: argparse.Namespace) -> Report:
         build_seconds = time.perf_counter() - build_start
         prose = Prose(seed=5)
         asks = [
-            loadgen.Request("POST", "/chat/ask", json.dumps({"question": prose.question()}).encode())
+            loadgen.Request(
+                "POST", "/chat/ask", json.dumps({"question": prose.question()}).encode()
+            )
             for _ in range(questions + 20)
         ]
         worst = [
-            loadgen.Request("POST", "/chat/ask", json.dumps({"question": prose.common_question()}).encode())
+            loadgen.Request(
+                "POST", "/chat/ask", json.dumps({"question": prose.common_question()}).encode()
+            )
             for _ in range(max(5, questions // 4))
         ]
         specs = [
@@ -126,9 +136,21 @@ def run(args: argparse.Namespace) -> Report:
     report = Report("ingest_retrieval", "Ingest and retrieval at scale")
     report.columns = ["measure", "each run", "median"]
     report.rows += [
-        [f"{size:,} bytes: `POST /documents/` to `ready`, under uvicorn, s", _each(api), f"{statistics.median(api):.3f}"],
-        [f"{size:,} bytes: `process_document` alone, s", _each(service), f"{statistics.median(service):.3f}"],
-        [f"`POST /chat/ask` over {chunks:,} chunks ({volumes} documents), ms", f"p95 {p95:.1f}, max {latencies[-1]:.1f}", f"{p50:.1f}"],
+        [
+            f"{size:,} bytes: `POST /documents/` to `ready`, under uvicorn, s",
+            _each(api),
+            f"{statistics.median(api):.3f}",
+        ],
+        [
+            f"{size:,} bytes: `process_document` alone, s",
+            _each(service),
+            f"{statistics.median(service):.3f}",
+        ],
+        [
+            f"`POST /chat/ask` over {chunks:,} chunks ({volumes} documents), ms",
+            f"p95 {p95:.1f}, max {latencies[-1]:.1f}",
+            f"{p50:.1f}",
+        ],
         [
             "the same, questions of the 20 most frequent words only (worst case), ms",
             f"p95 {worst_ms[min(len(worst_ms) - 1, int(len(worst_ms) * 0.95))]:.1f}, max {worst_ms[-1]:.1f}",
@@ -149,7 +171,9 @@ def run(args: argparse.Namespace) -> Report:
     reason = "" if p50 < GOAL_ASK_P50_MS else "full-text search over this many chunks is slower"
     if bad:
         reason = f"{reason}; {len(bad)} asks failed".lstrip("; ")
-    report.goals.append(Goal(f"`ask` p50 over {chunks:,} chunks", p50, GOAL_ASK_P50_MS, "ms", False, reason))
+    report.goals.append(
+        Goal(f"`ask` p50 over {chunks:,} chunks", p50, GOAL_ASK_P50_MS, "ms", False, reason)
+    )
     report.notes += [
         f"{questions} questions of 2-5 words (frequency ranks 50-3,000 of 6,000) timed one after "
         f"another, after 20 to warm up; then {len(worst)} of the most frequent words; "

@@ -167,7 +167,9 @@ async def _steady(url: str, path: str, connections: int, seconds: float) -> Load
 def run_python_load(url: str, connections: int, seconds: float) -> LoadResult:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return asyncio.run(_steady(f"{parts.scheme}://{parts.netloc}", path or "/", connections, seconds))
+    return asyncio.run(
+        _steady(f"{parts.scheme}://{parts.netloc}", path or "/", connections, seconds)
+    )
 
 
 def steady_load(url: str, connections: int, seconds: float, tool: str = "auto") -> LoadResult:
@@ -198,7 +200,10 @@ async def _burst(url: str, requests: list[Request]) -> BurstResult:
     try:
         start = time.perf_counter()
         replies = await asyncio.gather(
-            *(connection.send(request) for connection, request in zip(connections, requests, strict=True))
+            *(
+                connection.send(request)
+                for connection, request in zip(connections, requests, strict=True)
+            )
         )
         wall = time.perf_counter() - start
     finally:

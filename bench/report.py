@@ -122,7 +122,9 @@ class Report:
                 for column in zip(self.columns, *self.rows, strict=True)
             ]
             for row in [self.columns, *self.rows]:
-                out.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+                out.append(
+                    "  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+                )
         for goal in self.goals:
             sign = ">=" if goal.higher_is_better else "<="
             verdict = "met" if goal.met else f"MISSED ({goal.reason})"
@@ -264,9 +266,7 @@ def parser(description: str | None) -> argparse.ArgumentParser:
     return p
 
 
-def finish(
-    reports: Sequence[Report], args: argparse.Namespace, command: str | None = None
-) -> int:
+def finish(reports: Sequence[Report], args: argparse.Namespace, command: str | None = None) -> int:
     """Print the reports, write them where asked; the exit code is 0 even when a goal is missed."""
     for report in reports:
         report.command = command or command_line()

@@ -107,7 +107,9 @@ def _stop(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def serving(specs: Sequence[ServerSpec], startup_timeout: float = 60.0) -> Iterator[dict[str, Server]]:
+def serving(
+    specs: Sequence[ServerSpec], startup_timeout: float = 60.0
+) -> Iterator[dict[str, Server]]:
     """Start every server at once (they import in parallel), yield them by name, stop them all."""
     with tempfile.TemporaryDirectory(prefix="docchat-bench-logs-") as logs:
         servers: dict[str, Server] = {}

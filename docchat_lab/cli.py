@@ -117,8 +117,17 @@ def _grade(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)  # grades are private; and a submission must not read them
     limits = Limits(time_s=args.time_limit, memory_mb=args.memory_mb)
+    if args.only:
+        from docchat_lab.grading.manifest import find
+
+        try:
+            [find(name) for name in args.only]
+        except KeyError as exc:
+            print(f"docchat-lab: {exc.args[0]}", file=sys.stderr)
+            return 2
     result = grade(submissions.resolve(), out.resolve(), hidden=hidden.resolve() if hidden else None,
-                   jobs=args.jobs, limits=limits, mode=args.isolation, show_progress=not args.quiet)
+                   jobs=args.jobs, limits=limits, mode=args.isolation, show_progress=not args.quiet,
+                   only=args.only)
     write_all(result, out)
     print(summary(result))
     print(f"reports in {out}: grades.csv, grades.json, feedback/, report.html")
@@ -157,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade.add_argument("--time-limit", type=float, default=20.0, help="seconds per exercise")
     grade.add_argument("--memory-mb", type=int, default=1024, help="memory per exercise")
     grade.add_argument("--isolation", default="auto", choices=["auto", "root", "bwrap", "none"])
+    grade.add_argument("--only", nargs="+", help="grade only these exercises (e.g. ex01 ex03)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(handler=_grade)
 

@@ -35,7 +35,7 @@ def _title() -> str:
 
 
 def _chunks(ex: Subject, text: str) -> int:
-    return math.ceil(len(text.split()) / ex.params["words_per_chunk"])
+    return math.ceil(len(text.split()) / int(ex.params["words_per_chunk"]))
 
 
 def _post(ex: Subject, title: str, content: str) -> tuple[Response, int, str]:

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from docchat_lab import project
 from docchat_lab.grading.isolation import Limits
-from docchat_lab.grading.manifest import CheckFunction, Exercise, exercises, hidden_checks
+from docchat_lab.grading.manifest import CheckFunction, Exercise, exercises, find, hidden_checks
 from docchat_lab.grading.runner import CheckResult, ExerciseResult, run_exercise
 from docchat_lab.grading.sandbox import Sandbox
 from docchat_lab.grading.submissions import Submission, collect
@@ -37,6 +37,7 @@ class ClassResult:
     notes: list[str]
     seconds: float
     jobs: int
+    uid_base: int = 0
 
     @property
     def max_total(self) -> float:
@@ -83,11 +84,12 @@ def grade(
     limits: Limits | None = None,
     mode: str = "auto",
     show_progress: bool = True,
+    only: list[str] | None = None,
 ) -> ClassResult:
-    chosen = list(exercises())
+    chosen = [find(name) for name in only] if only else list(exercises())
     started = time.monotonic()
     submissions, notes = collect(submissions_root, {e.file for e in chosen})
-    jobs = jobs or max(2, 2 * (os.cpu_count() or 1))
+    jobs = min(jobs or max(2, 2 * (os.cpu_count() or 1)), 256)
     extra = _hidden(hidden, chosen)
     root = project.project_root()
     # Everything a submission must not read: reference answers, the kit's tests, hidden checks,
@@ -116,14 +118,14 @@ def grade(
             for future in as_completed(futures):
                 learner, result = future.result()
                 results[learner].exercises.append(result)
-        isolation = sandbox.description
+        isolation, uid_base = sandbox.description, sandbox.uid_base
     if progress:
         progress.finish()
     order = {e.id: i for i, e in enumerate(chosen)}
     for learner in results.values():
         learner.exercises.sort(key=lambda r: order[r.exercise])
     elapsed = time.monotonic() - started
-    return ClassResult(list(results.values()), chosen, isolation, notes, elapsed, jobs)
+    return ClassResult(list(results.values()), chosen, isolation, notes, elapsed, jobs, uid_base)
 
 
 def _grade_one(sandbox: Sandbox, submission: Submission, exercise: Exercise, slot: int,

@@ -7,7 +7,13 @@ from typing import Any
 
 from docchat_lab.grading.isolation import Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise
-from docchat_lab.grading.protocol import ChannelTimeout, ProtocolError, recv_frame, send_frame
+from docchat_lab.grading.protocol import (
+    ChannelClosed,
+    ChannelTimeout,
+    ProtocolError,
+    recv_frame,
+    send_frame,
+)
 from docchat_lab.grading.sandbox import Sandbox, SandboxError, WorkerHandle
 from docchat_lab.grading.subject import CheckFailure, ExerciseAborted, Subject
 
@@ -16,6 +22,7 @@ ABORTED = {
     "timeout": "stopped after the time limit ({limit:.0f} s): an endless loop, or something waiting forever?",
     "memory": "stopped: it went over the memory limit ({memory} MB)",
     "crashed": "its process ended unexpectedly{how}",
+    "protocol": "its process wrote something that is not an answer on the grader's channel",
     "grader": "could not be graded: {detail}",
 }
 
@@ -129,8 +136,8 @@ def run_exercise(
         kind = aborted.kind
         if kind == "crashed" and report.get("code") == 71:
             kind = "memory"
-        result.status = kind if kind in ABORTED else "crashed"
-        result.detail = ABORTED[result.status].format(
+        result.status = kind if kind in ABORTED and kind != "protocol" else "crashed"
+        result.detail = ABORTED[kind if kind in ABORTED else "crashed"].format(
             limit=limits.time_s, memory=limits.memory_mb, how=_exit_detail(report), detail=aborted.message
         )
         ran = {c.name for c in result.checks}
@@ -149,12 +156,16 @@ def _start(handle: WorkerHandle, files: dict[str, bytes], params: dict[str, Any]
         hello = recv_frame(handle.sock, deadline)
     except ChannelTimeout:
         raise ExerciseAborted("timeout", "loading the exercise took too long") from None
-    except (ProtocolError, OSError) as exc:
+    except ChannelClosed as exc:
+        raise ExerciseAborted("crashed", f"the exercise's process stopped ({exc})") from None
+    except ProtocolError as exc:
+        raise ExerciseAborted("protocol", str(exc)) from None
+    except OSError as exc:
         raise ExerciseAborted("crashed", f"the exercise's process stopped ({exc})") from None
     if hello.get("op") == "fatal":
         raise ExerciseAborted("memory", "the exercise ran out of memory")
     if hello.get("op") != "hello":
-        raise ExerciseAborted("crashed", "the exercise's process sent something unexpected")
+        raise ExerciseAborted("protocol", "the exercise's process sent something unexpected")
     return hello
 
 

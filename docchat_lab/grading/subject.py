@@ -10,7 +10,13 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from docchat_lab.grading.protocol import ChannelTimeout, ProtocolError, recv_frame, send_frame
+from docchat_lab.grading.protocol import (
+    ChannelClosed,
+    ChannelTimeout,
+    ProtocolError,
+    recv_frame,
+    send_frame,
+)
 from docchat_lab.grading.sandbox import WorkerHandle
 
 NOT_IMPLEMENTED = "NotImplementedError"
@@ -129,8 +135,10 @@ class Subject:
                 frame = recv_frame(self.handle.sock, deadline)
             except ChannelTimeout:
                 raise ExerciseAborted("timeout", "the exercise did not answer in time") from None
-            except ProtocolError as exc:
+            except ChannelClosed as exc:
                 raise ExerciseAborted("crashed", f"the exercise's process stopped ({exc})") from None
+            except ProtocolError as exc:
+                raise ExerciseAborted("protocol", str(exc)) from None
             if frame.get("op") == "fatal":
                 raise ExerciseAborted(str(frame.get("kind", "crashed")), "the exercise ran out of memory")
             frame_id = frame.get("id")

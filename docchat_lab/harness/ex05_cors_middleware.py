@@ -74,7 +74,7 @@ def configure(module: ModuleType, params: dict[str, Any], origins: Any = None,
             "type_error": isinstance(exc, TypeError),
             "message": str(exc)[:300],
         }
-    return {"raised": None, "middleware": len(app.user_middleware)}
+    return {"raised": None}
 
 
 PROBES: dict[str, Callable[..., Any]] = {"configure": configure}

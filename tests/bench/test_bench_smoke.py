@@ -29,7 +29,8 @@ def quick_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, report.
     results = tmp_path_factory.mktemp("bench") / "RESULTS.md"
     with ThreadPoolExecutor(len(MEASURED)) as pool:
         futures = {
-            m.__name__: pool.submit(report.run_one, m.run, _quick_args(m, results)) for m in MEASURED
+            m.__name__: pool.submit(report.run_one, m.run, _quick_args(m, results))
+            for m in MEASURED
         }
         return {name: future.result() for name, future in futures.items()}
 
@@ -42,7 +43,9 @@ def test_api_overhead_compares_docchat_with_bare(quick_reports: dict[str, report
     assert errors == ["0", "0"]
     assert "python asyncio" in result.notes[0]  # quick mode always exercises the fallback
     (goal,) = result.goals
-    assert goal.higher_is_better and goal.target == api_overhead.GOAL_RATIO and goal.measured > 0
+    assert goal.higher_is_better
+    assert goal.target == api_overhead.GOAL_RATIO
+    assert goal.measured > 0
 
 
 def test_async_chat_runs_both_llm_clients(quick_reports: dict[str, report.Report]) -> None:
@@ -50,15 +53,18 @@ def test_async_chat_runs_both_llm_clients(quick_reports: dict[str, report.Report
     statuses = [row[-1] for row in result.rows[:2]]
     assert statuses == ["5 x 200", "2 x 200"]
     wall, blocking = result.goals
-    assert wall.target == async_chat.GOAL_WALL_S and wall.measured > 0
+    assert wall.target == async_chat.GOAL_WALL_S
+    assert wall.measured > 0
     assert blocking.measured > wall.measured  # the blocking client serialises even 2 asks
 
 
 def test_ingest_retrieval_processes_and_answers(quick_reports: dict[str, report.Report]) -> None:
     result = quick_reports["bench.ingest_retrieval"]
     ingest, ask = result.goals
-    assert ingest.target == ingest_retrieval.GOAL_INGEST_S and ingest.measured > 0
-    assert ask.target == ingest_retrieval.GOAL_ASK_P50_MS and ask.measured > 0
+    assert ingest.target == ingest_retrieval.GOAL_INGEST_S
+    assert ingest.measured > 0
+    assert ask.target == ingest_retrieval.GOAL_ASK_P50_MS
+    assert ask.measured > 0
     assert "failed" not in ingest.reason + ask.reason
     assert "4.0 sources per answer" in " ".join(result.notes)
 
@@ -73,7 +79,8 @@ def test_each_report_writes_its_own_section(
     assert "## Machine of the latest run" in text
     for result in quick_reports.values():
         assert f"<!-- bench:{result.key}:start -->" in text
-        assert result.load_at_start is not None and result.seconds is not None
+        assert result.load_at_start is not None
+        assert result.seconds is not None
     assert text.count("`python -m bench --quick`") == len(quick_reports)
     assert text.count("(quick mode: tiny sizes, not a measurement)") == len(quick_reports)
 
@@ -103,7 +110,8 @@ def test_writing_one_section_keeps_the_others(tmp_path: Path) -> None:
 def test_placeholders_say_what_is_missing() -> None:
     for module in (notebook_suite, grading):
         result = module.run(argparse.Namespace(quick=True))
-        assert "placeholder" in result.todo and not result.goals
+        assert "placeholder" in result.todo
+        assert not result.goals
         assert "**TODO**" in result.markdown("machine", "now")
 
 

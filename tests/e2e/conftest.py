@@ -10,13 +10,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from docchat.core.config import Settings
-from docchat_lab.serving import InlineServer
 from docchat.main import create_app
+from docchat_lab.serving import InlineServer
 
 
 def hermetic_settings(**overrides: Any) -> Settings:
     """Every field given explicitly, so no DOCCHAT_ variable or `.env` can change a test."""
-    values = {name: field.get_default(call_default_factory=True) for name, field in Settings.model_fields.items()}
+    values = {
+        name: field.get_default(call_default_factory=True)
+        for name, field in Settings.model_fields.items()
+    }
     values.update(database_url="sqlite://", openai_api_key=None)
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

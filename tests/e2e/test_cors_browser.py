@@ -13,7 +13,6 @@ free on 127.0.0.1; skipped with the reason otherwise. Never downloads a browser.
 """
 
 import errno
-import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -251,7 +250,8 @@ def test_127_0_0_1_is_not_localhost(observations: dict[str, Observation]) -> Non
 def test_results_are_written_for_the_notebook(observations: dict[str, Observation]) -> None:
     text = RESULTS_DOC.read_text()
     assert text == _results_markdown(observations)
-    assert "127.0.0.1:3000" in text and ":<another port>" in text
+    assert "127.0.0.1:3000" in text
+    assert ":<another port>" in text
 
 
 def _browser_cell(result: dict[str, Any]) -> str:
@@ -275,7 +275,7 @@ def _results_markdown(found: dict[str, Observation]) -> str:
         "",
         "Written by `tests/e2e/test_cors_browser.py` (headless Chromium, DocChat under uvicorn",
         "with its default settings: it allows `http://localhost:3000`). Each page calls DocChat",
-        "on `http://127.0.0.1:<api port>`. \"Browser\" is what the page's JavaScript could read;",
+        'on `http://127.0.0.1:<api port>`. "Browser" is what the page\'s JavaScript could read;',
         '"server" is what reached DocChat and what it answered. Regenerated on every run.',
         "",
     ]
@@ -290,10 +290,16 @@ def _results_markdown(found: dict[str, Observation]) -> str:
             if method == "GET":
                 server = [s for s in observation.server if s["method"] == "GET"]
             elif path == "/documents/":
-                server = [s for s in observation.server if s["path"] == "/documents/" and s["method"] != "GET"]
+                server = [
+                    s
+                    for s in observation.server
+                    if s["path"] == "/documents/" and s["method"] != "GET"
+                ]
             else:
                 server = [s for s in observation.server if s["path"] == path]
-            lines.append(f"| `{name}` | {_browser_cell(result)} | {_server_cell(server, method, path)} |")
+            lines.append(
+                f"| `{name}` | {_browser_cell(result)} | {_server_cell(server, method, path)} |"
+            )
         created = len(observation.titles_created)
         lines += ["", f"Documents this page created: {created}.", ""]
     lines += [
@@ -303,31 +309,8 @@ def _results_markdown(found: dict[str, Observation]) -> str:
         "  is stopped before it runs. The GET ran and sent its data; the form upload ran and",
         "  stored a document. CORS protects the browser's user, not the server.",
         "- `http://127.0.0.1:3000` is not `http://localhost:3000`: a different origin.",
-        "",
-        "The same, as data (`json.loads` of the block below):",
-        "",
-        "```json",
-        json.dumps(_as_data(found), indent=2, sort_keys=True),
-        "```",
     ]
     return "\n".join(lines) + "\n"
-
-
-def _as_data(found: dict[str, Observation]) -> dict[str, Any]:
-    return {
-        label: {
-            "browser": [
-                {k: v for k, v in r.items() if k in ("label", "outcome", "status", "error")}
-                for r in observation.browser
-            ],
-            "server": [
-                {k: s[k] for k in ("method", "path", "status", "allow_origin")}
-                for s in observation.server
-            ],
-            "documents_created": len(observation.titles_created),
-        }
-        for label, observation in found.items()
-    }
 
 
 def _write_results(found: dict[str, Observation]) -> None:

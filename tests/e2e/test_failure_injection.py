@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,11 +29,11 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from docchat.api.deps import get_llm
+from docchat.core.config import Settings
 from docchat.main import create_app
 from docchat.models import Chunk, Document, DocumentStatus
 from docchat.services.llm import LLMError, LLMTimeoutError
 from docchat.services.search_index import Hit
-from docchat.core.config import Settings
 from tests.e2e.conftest import file_settings, served
 from tests.e2e.upstream import ANSWER, closed_port_url, fake_upstream
 
@@ -179,7 +178,12 @@ def test_database_disappearing_mid_request_gives_503_and_hangs_nothing(tmp_path:
 
 
 async def _vanish_mid_request(
-    client: httpx.AsyncClient, port: int, app: FastAPI, llm: "_GatedLLM", volume: Path, tmp_path: Path
+    client: httpx.AsyncClient,
+    port: int,
+    app: FastAPI,
+    llm: "_GatedLLM",
+    volume: Path,
+    tmp_path: Path,
 ) -> None:
     document_id = await _add_ready_document_async(client)
     assert (await client.get("/health/ready")).status_code == 200
@@ -219,7 +223,9 @@ async def _vanish_mid_request(
 
 
 async def _add_ready_document_async(client: httpx.AsyncClient) -> int:
-    created = await client.post("/documents/", json={"title": "kettles", "content": "Kettles boil."})
+    created = await client.post(
+        "/documents/", json={"title": "kettles", "content": "Kettles boil."}
+    )
     assert created.status_code == 202, created.text
     document_id = int(created.json()["id"])
     for _ in range(1000):
@@ -270,8 +276,9 @@ def test_background_task_killed_half_way_is_recovered_at_next_start(tmp_path: Pa
                     assert time.monotonic() < deadline, "the server did not start"
                     time.sleep(0.05)
             ids = [
-                client.post("/documents/", json={"title": f"doc {n}", "content": f"Kettles boil {word}."})
-                .json()["id"]
+                client.post(
+                    "/documents/", json={"title": f"doc {n}", "content": f"Kettles boil {word}."}
+                ).json()["id"]
                 for n, word in enumerate(("alpha", "bravo"))
             ]
             while len(marker.read_text().split()) < 2 if marker.exists() else True:
@@ -349,7 +356,12 @@ _MIXED: list[Call] = [
     ("POST", "/chat/ask", {"json": {"question": "kettles timeout"}}, 504),
     # After an unhandled error uvicorn closes the connection without saying so in the reply;
     # "Connection: close" keeps the client from sending the next request down it.
-    ("POST", "/chat/ask", {"json": {"question": "kettles crash"}, "headers": {"Connection": "close"}}, 500),
+    (
+        "POST",
+        "/chat/ask",
+        {"json": {"question": "kettles crash"}, "headers": {"Connection": "close"}},
+        500,
+    ),
     ("GET", "/health/ready", {}, 200),
 ]
 GIVE_UPS = 20  # clients that disconnect while the model is still thinking
@@ -405,7 +417,8 @@ def test_a_thousand_mixed_requests_leave_no_connection_checked_out(tmp_path: Pat
         deadline = time.monotonic() + HANG_GUARD_S
         while (llm.slow_answers < GIVE_UPS or _unfinished(app)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert llm.slow_answers == GIVE_UPS and _unfinished(app) == 0
+        assert llm.slow_answers == GIVE_UPS
+        assert _unfinished(app) == 0
         # A request's session closes after its response is sent: give the last ones a moment;
         # a leaked connection would never come back.
         while pool.checkedout() and time.monotonic() < deadline:
