@@ -172,7 +172,8 @@ def run(args: argparse.Namespace) -> Report:
         Goal("DocChat `GET /documents/` / bare, requests/s", ratio, GOAL_RATIO, "x", True, reason)
     )
     report.notes += [
-        f"Load: {tool_name}, {connections} connections, {rounds} round(s) of {seconds:g} s per server "
+        f"Load: {tool_name}, {connections} connections, {rounds} round(s) of {seconds:g} s "
+        "per server "
         "in turns, after a warm-up; the median round counts.",
         f"Servers: {uvicorn_settings()}.",
         f"Database: a SQLite file with {3 if args.quick else DOCUMENTS} processed documents, "

@@ -117,7 +117,8 @@ class Connection:
         return self
 
     async def send(self, request: Request) -> Reply:
-        assert self._reader is not None and self._writer is not None, "open() first"
+        if self._reader is None or self._writer is None:
+            raise RuntimeError("open() the connection first")
         start = time.perf_counter()
         self._writer.write(request.encode(f"{self.host}:{self.port}"))
         status, body = await _read_reply(self._reader)

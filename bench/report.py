@@ -260,7 +260,7 @@ def parser(description: str | None) -> argparse.ArgumentParser:
         "--results",
         type=Path,
         default=None,
-        help=f"where to write the results (default: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}, not in quick mode)",
+        help="where to write the results (default: bench/RESULTS.md, none in quick mode)",
     )
     p.add_argument("--no-write", action="store_true", help="print only; write no results file")
     return p

@@ -200,8 +200,10 @@ def become_worker(uid: int | None, limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if uid is not None:  # per-uid: only meaningful when each worker has a uid of its own
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    # RLIMIT_NPROC counts every process of the real uid: with a uid of its own, the worker gets
+    # `processes`; sharing the grader's uid, it gets that many more than the user already runs.
+    cap = limits.processes if uid is not None else _count_processes(os.getuid()) + limits.processes
+    resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
     # Writing past the file-size limit should fail the write, not kill the process.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
@@ -219,6 +221,17 @@ def sweep_uid(uid: int) -> None:
         os.waitpid(pid, 0)
         if not _uid_has_processes(uid):
             return
+
+
+def _count_processes(uid: int) -> int:
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                count += entry.stat().st_uid == uid
+            except OSError:
+                continue
+    return count
 
 
 def _uid_has_processes(uid: int) -> bool:

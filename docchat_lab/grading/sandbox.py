@@ -63,6 +63,8 @@ class Sandbox:
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()
         self._closed = False
+        self._dead = False
+        self._restart_lock = threading.Lock()
 
     @property
     def description(self) -> str:
@@ -92,7 +94,7 @@ class Sandbox:
         self._process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=env)
         theirs.close()
         self._control = ours
-        self._reader = threading.Thread(target=self._read, name="sandbox-reader", daemon=True)
+        self._reader = threading.Thread(target=self._read, args=(ours,), name="sandbox-reader", daemon=True)
         self._reader.start()
         if not self._ready.wait(timeout):
             self.close()
@@ -106,15 +108,15 @@ class Sandbox:
             args += ["--tmpfs", path]
         return args + ["--"]
 
-    def _read(self) -> None:
-        assert self._control is not None
+    def _read(self, control: socket.socket) -> None:
         while True:
             try:
-                data = self._control.recv(1 << 16)
+                data = control.recv(1 << 16)
             except OSError:
                 data = b""
             if not data:
-                self._fail_all()
+                if control is self._control:
+                    self._fail_all()
                 return
             message = json.loads(data)
             op = message["op"]
@@ -134,6 +136,7 @@ class Sandbox:
                 pending.exited.set()
 
     def _fail_all(self) -> None:
+        self._dead = True
         self._ready.set()
         with self._lock:
             for pending in self._runs.values():
@@ -141,10 +144,25 @@ class Sandbox:
                 pending.spawned.set()
                 pending.exited.set()
 
+    def _restart_if_dead(self) -> None:
+        """A submission may take the fork server down (isolation "none"): start a new one."""
+        with self._restart_lock:
+            if self._process is not None and self._process.poll() is None and not self._dead:
+                return
+            if self._control is not None:
+                self._control.close()
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+            self._dead = False
+            self._ready.clear()
+            self.start()
+
     def spawn(self, slug: str, slot: int, *, companion: dict[str, Any] | None = None,
               limits: Limits | None = None) -> WorkerHandle:
         if self._control is None or self._closed:
             raise SandboxError("the sandbox is not running")
+        if self._dead or (self._process is not None and self._process.poll() is not None):
+            self._restart_if_dead()
         run = f"r{next(self._ids)}"
         pending = _Pending()
         with self._lock:

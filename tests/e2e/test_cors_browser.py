@@ -15,7 +15,6 @@ free on 127.0.0.1; skipped with the reason otherwise. Never downloads a browser.
 import errno
 import shutil
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -151,7 +150,7 @@ def _skip_reason() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def observations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Observation]]:
+def observations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Observation]:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
@@ -202,7 +201,7 @@ def observations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
             server.shutdown()
             server.server_close()
     _write_results(found)
-    yield found
+    return found
 
 
 def _outcomes(observation: Observation) -> list[tuple[str, int | None]]:

@@ -4,6 +4,7 @@ Raw sockets rather than an HTTP framework, so that it can misbehave the way real
 and proxies do: never answer, answer one byte at a time, hang up halfway, or fail.
 """
 
+import contextlib
 import json
 import socket
 import threading
@@ -27,11 +28,9 @@ class Upstream:
     base_url: str = ""
 
     def _handle(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                self._respond(conn)
-            except OSError:
-                pass  # the client gave up and closed the connection: that is its right
+        # OSError: the client gave up and closed the connection, as is its right.
+        with conn, contextlib.suppress(OSError):
+            self._respond(conn)
 
     def _respond(self, conn: socket.socket) -> None:
         if not _read_request(conn):
