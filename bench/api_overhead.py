@@ -141,7 +141,12 @@ def run(args: argparse.Namespace) -> Report:
                     tool_name = result.tool
 
     median = {name: statistics.median(values) for name, values in rates.items()}
-    base = median["bare"]
+    # Each round's rate against the baseline's in the same round, so that a burst of other
+    # work on the machine, which slows every server in that round, cancels out.
+    ratio = {
+        name: statistics.median(r / b for r, b in zip(values, rates["bare"], strict=True))
+        for name, values in rates.items()
+    }
     report = Report(
         "api_overhead", "API overhead: `GET /documents/` against a bare FastAPI endpoint"
     )
@@ -151,7 +156,7 @@ def run(args: argparse.Namespace) -> Report:
         "requests/s (median)",
         "each round",
         "p50 ms",
-        "ratio to bare",
+        "ratio to bare (median of rounds)",
         "errors",
     ]
     for v in variants:
@@ -162,15 +167,33 @@ def run(args: argparse.Namespace) -> Report:
                 f"{median[v.name]:,.0f}",
                 " / ".join(f"{r:,.0f}" for r in rates[v.name]),
                 f"{statistics.median(p50s[v.name]):.2f}",
-                f"{median[v.name] / base:.2f}",
+                f"{ratio[v.name]:.2f}",
                 str(errors[v.name]),
             ]
         )
-    ratio = median["docchat"] / base
-    reason = _reason(median, base)
     report.goals.append(
-        Goal("DocChat `GET /documents/` / bare, requests/s", ratio, GOAL_RATIO, "x", True, reason)
+        Goal(
+            "DocChat `GET /documents/` / bare, requests/s",
+            ratio["docchat"],
+            GOAL_RATIO,
+            "x",
+            True,
+            _reason(ratio),
+            invalid=f"{errors['docchat']} requests failed" if errors["docchat"] else "",
+        )
     )
+    if "docchat-middleware" in ratio:
+        report.goals.append(
+            Goal(
+                "DocChat's middleware (timing, CORS) / bare, requests/s (added: the cost the "
+                "goal was about)",
+                ratio["docchat-middleware"],
+                GOAL_RATIO,
+                "x",
+                True,
+                "the timing middleware costs too much",
+            )
+        )
     report.notes += [
         f"Load: {tool_name}, {connections} connections, {rounds} round(s) of {seconds:g} s "
         "per server "
@@ -186,19 +209,20 @@ def run(args: argparse.Namespace) -> Report:
     return report
 
 
-def _reason(median: dict[str, float], base: float) -> str:
-    if median["docchat"] / base >= GOAL_RATIO or "docchat-one" not in median:
-        return "" if median["docchat"] / base >= GOAL_RATIO else "quick mode: no breakdown"
-    middleware = median["docchat-middleware"] / base
-    one = median["docchat-one"] / base
-    proposal = median["docchat-async-deps"] / base
+def _reason(ratio: dict[str, float]) -> str:
+    if ratio["docchat"] >= GOAL_RATIO:
+        return ""
+    if "docchat-one" not in ratio:
+        return "quick mode: no breakdown"
     return (
-        f"the middleware is not the cost (bare + DocChat's middleware: {middleware:.2f}); the "
-        f"database round trip through a sync session is (one row: {one:.2f}): a threadpool hop "
-        "per sync dependency, the endpoint and its serialisation, then ORM and pydantic work per "
-        f"row. Declaring the no-I/O dependencies `async def` gives {proposal:.2f}. A bare "
-        "endpoint does no work at all, so no handler that queries a database in Python reaches "
-        f"{GOAL_RATIO} of it on this server"
+        "the middleware is not the cost (bare + DocChat's middleware: "
+        f"{ratio['docchat-middleware']:.2f}, DocChat's `/health`: {ratio['docchat-health']:.2f}); "
+        f"the database round trip through a sync session is (one row: {ratio['docchat-one']:.2f}): "
+        "each sync dependency, the endpoint and its serialisation take a threadpool round trip, "
+        "then SQLAlchemy's ORM does its work. The no-I/O dependencies made `async def`: "
+        f"{ratio['docchat-async-deps']:.2f}; all of it in one threadpool call: "
+        f"{ratio['docchat-one-hop']:.2f}. The bare endpoint does no work at all, and no endpoint "
+        f"that queries the database from Python comes near {GOAL_RATIO} of it here"
     )
 
 

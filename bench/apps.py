@@ -8,7 +8,7 @@ DocChat with a slow language model swapped in through `dependency_overrides`.
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -58,7 +58,7 @@ def bare_with_lesson_timing() -> FastAPI:
 def bare_with_docchat_middleware() -> FastAPI:
     """The baseline plus DocChat's own middleware stack: CORS, then pure-ASGI timing."""
     app = bare()
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -79,7 +79,7 @@ async def _session_factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def _db(sessions: Annotated[sessionmaker[Session], Depends(_session_factory)]):  # type: ignore[no-untyped-def]
+def _db(sessions: Annotated[sessionmaker[Session], Depends(_session_factory)]) -> Iterator[Session]:
     with sessions() as session:
         yield session
 

@@ -131,11 +131,18 @@ def run(args: argparse.Namespace) -> Report:
                 f"({blocking.wall_seconds:.2f} s x {count}/{blocking_count})",
             ]
         )
-    reason = "" if wall <= GOAL_WALL_S else _reason(median_run)
-    if failures:
-        reason = f"{reason}; some asks failed: {failures}".lstrip("; ")
+    reason = "" if wall <= GOAL_WALL_S else _reason(median_run, delay)
+    invalid = f"some asks failed: {failures}" if failures else ""
     report.goals.append(
-        Goal(f"{count} concurrent asks, wall time", wall, GOAL_WALL_S, "s", False, reason)
+        Goal(
+            f"{count} concurrent asks, wall time",
+            wall,
+            GOAL_WALL_S,
+            "s",
+            False,
+            reason,
+            invalid=invalid,
+        )
     )
     report.goals.append(
         Goal(
@@ -144,7 +151,8 @@ def run(args: argparse.Namespace) -> Report:
             0.9 * count * delay,
             "s",
             True,
-            "each blocking ask holds the event loop for the whole delay, so they run one by one",
+            reason="the blocking client did not hold the asks in line",
+            note="each blocking ask holds the event loop for the whole delay: one by one",
         )
     )
     report.notes += [
@@ -166,11 +174,12 @@ def _statuses(statuses: dict[int, int]) -> str:
     return ", ".join(f"{n} x {status}" for status, n in sorted(statuses.items()))
 
 
-def _reason(result: loadgen.BurstResult) -> str:
-    slowest = max(reply.seconds for reply in result.replies)
+def _reason(result: loadgen.BurstResult, delay: float) -> str:
+    fastest = min(reply.seconds for reply in result.replies)
     return (
-        f"the replies came in waves (fastest {min(r.seconds for r in result.replies):.2f} s, "
-        f"slowest {slowest:.2f} s): something holds the asks in line"
+        f"the waits overlap (the fastest reply took {fastest:.2f} s), but the server's own work "
+        f"for {len(result.replies)} asks, on one core, adds {result.wall_seconds - delay:.2f} s "
+        f"to the {delay:g} s wait"
     )
 
 

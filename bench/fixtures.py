@@ -17,7 +17,7 @@ def database_url(directory: Path) -> str:
 
 def settings_for(url: str) -> Settings:
     """DocChat's default settings, on this database (no `.env`, no environment)."""
-    return Settings(_env_file=None, database_url=url, openai_api_key=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None, database_url=url, openai_api_key=None)
 
 
 def server_env(url: str) -> dict[str, str]:

@@ -49,19 +49,25 @@ class Goal:
     target: float
     unit: str
     higher_is_better: bool
-    reason: str = ""
+    reason: str = ""  # why it was missed, shown only then
+    note: str = ""  # shown either way
+    # Set when the run itself went wrong (failed requests): then no number meets the goal.
+    invalid: str = ""
 
     @property
     def met(self) -> bool:
+        if self.invalid:
+            return False
         if self.higher_is_better:
             return self.measured >= self.target
         return self.measured <= self.target
 
     def row(self) -> str:
         sign = ">=" if self.higher_is_better else "<="
-        status = "met" if self.met else f"**MISSED**: {self.reason or 'no reason recorded'}"
-        if self.met and self.reason:
-            status = f"met ({self.reason})"
+        why = self.invalid or self.reason or "no reason recorded"
+        status = "met" if self.met else f"**MISSED**: {why}"
+        if self.note:
+            status += f" ({self.note})"
         return (
             f"| {self.name} | {_number(self.measured)} {self.unit} | "
             f"{sign} {_number(self.target)} {self.unit} | {status} |"
@@ -127,7 +133,7 @@ class Report:
                 )
         for goal in self.goals:
             sign = ">=" if goal.higher_is_better else "<="
-            verdict = "met" if goal.met else f"MISSED ({goal.reason})"
+            verdict = "met" if goal.met else f"MISSED ({goal.invalid or goal.reason})"
             out.append(
                 f"  goal {goal.name}: {_number(goal.measured)} {goal.unit} "
                 f"(target {sign} {_number(goal.target)}) {verdict}"

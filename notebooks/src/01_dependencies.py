@@ -532,7 +532,29 @@ print(
 # ## Your turn
 
 # %% [markdown]
+# Open **`exercises/ex01_dependencies.py`** in JupyterLab (double-click it in the file browser on the
+# left). Write DocChat's two shared request rules as dependencies:
+#
+# - `pagination(skip, limit)` returns a `Page`; `skip >= 0` and `1 <= limit <= 100`, and anything
+#   else is a 422 that FastAPI produces for you;
+# - `require_api_key(keys, x_api_key)` reads the `X-API-Key` header: no header is a 401, a key
+#   that is not among `keys` is a 403;
+# - the aliases `PageDep` and `ApiKeyDep`, so that a route just says `page: PageDep`.
+#
+# The checks swap `get_api_keys` with `dependency_overrides` and random keys: a key written into
+# your code will not pass.
+#
+# Run the next cell after each change. It runs the checks in a fresh process, so you never need
+# to restart the kernel, and tells you for each check what was called, what came back, what was
+# expected, and a hint. Until you start, every check says "not done yet". To start over:
+# `docchat-lab reset ex01` in a terminal (your version is kept as a `.bak` file).
+#
 # <!-- exercise: ex01_dependencies -->
+
+# %%
+from docchat_lab.learner_check import check
+
+check("ex01")
 
 # %% [markdown]
 # ## Recap

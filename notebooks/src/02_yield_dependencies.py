@@ -858,7 +858,29 @@ print("connections still checked out after 13 requests:", connections_in_use)
 # ## Your turn
 
 # %% [markdown]
+# Open **`exercises/ex02_yield_dependencies.py`** in JupyterLab (double-click it in the file browser on the
+# left). Write the session dependency every DocChat route uses, and a transactional one:
+#
+# - `get_db()` yields one session per request and closes it whatever happens; exceptions pass
+#   through untouched;
+# - `get_db_transaction()` commits before the response is sent (`scope="function"`), turns a
+#   failed commit into an error response, and rolls back when the endpoint raises;
+# - the `SessionDep` and `TransactionDep` aliases.
+#
+# The engine in the file has a pool of two connections, so a leak fails the checks after two
+# requests, exactly as it would fail DocChat after a few hundred.
+#
+# Run the next cell after each change. It runs the checks in a fresh process, so you never need
+# to restart the kernel, and tells you for each check what was called, what came back, what was
+# expected, and a hint. Until you start, every check says "not done yet". To start over:
+# `docchat-lab reset ex02` in a terminal (your version is kept as a `.bak` file).
+#
 # <!-- exercise: ex02_yield_dependencies -->
+
+# %%
+from docchat_lab.learner_check import check
+
+check("ex02")
 
 # %% [markdown]
 # ## Recap

@@ -981,7 +981,28 @@ print(
 # ## Your turn
 
 # %% [markdown]
+# Open **`exercises/ex03_routers.py`** in JupyterLab (double-click it in the file browser on the
+# left). Build a small documents API the way DocChat is built:
+#
+# - `build_documents_router()`: an `APIRouter` with prefix `/documents` and tag `documents`,
+#   serving `GET /`, `GET /{doc_id}` (a JSON 404 for an unknown id) and `POST /` with a JSON body
+#   (201);
+# - `create_app(store=None)`: a fresh app on every call, with its own store, the router and a
+#   `GET /health`.
+#
+# The checks build two apps and make sure they never see each other's documents.
+#
+# Run the next cell after each change. It runs the checks in a fresh process, so you never need
+# to restart the kernel, and tells you for each check what was called, what came back, what was
+# expected, and a hint. Until you start, every check says "not done yet". To start over:
+# `docchat-lab reset ex03` in a terminal (your version is kept as a `.bak` file).
+#
 # <!-- exercise: ex03_routers -->
+
+# %%
+from docchat_lab.learner_check import check
+
+check("ex03")
 
 # %% [markdown]
 # ## Recap

@@ -718,7 +718,28 @@ assert once.openai_api_key is None
 # ## Your turn
 
 # %% [markdown]
+# Open **`exercises/ex07_settings.py`** in JupyterLab (double-click it in the file browser on the
+# left). Write DocChat's configuration:
+#
+# - `Settings`, read from `DOCCHAT_*` variables and a `.env` file, with the key as a `SecretStr`,
+#   `cors_origins` as a list, and a refusal (naming the field) when `chunk_overlap >= chunk_size`;
+# - `get_settings()`, cached, which tests can swap with `dependency_overrides`;
+# - `create_app()` whose `GET /config` shows the public settings and never the key.
+#
+# The checks set random environments and `.env` files in a scratch folder and look at what your
+# class makes of them.
+#
+# Run the next cell after each change. It runs the checks in a fresh process, so you never need
+# to restart the kernel, and tells you for each check what was called, what came back, what was
+# expected, and a hint. Until you start, every check says "not done yet". To start over:
+# `docchat-lab reset ex07` in a terminal (your version is kept as a `.bak` file).
+#
 # <!-- exercise: ex07_settings -->
+
+# %%
+from docchat_lab.learner_check import check
+
+check("ex07")
 
 # %% [markdown]
 # ## Recap

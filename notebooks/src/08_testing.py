@@ -771,7 +771,27 @@ assert suite.returncode == 0, suite.stdout[-3000:] + suite.stderr[-2000:]
 # ## Your turn
 
 # %% [markdown]
+# Open **`exercises/ex08_testing.py`** in JupyterLab (double-click it in the file browser on the
+# left). Write the tests this time. `exercises/ex08_testing.py` specifies a small documents API;
+# write pytest tests for it, each taking the `client` argument (it behaves like `TestClient`).
+#
+# The checks run your tests against the correct app, where they must all pass, and against copies
+# that each carry one bug from this lesson: a `get_db` that never closes, a missing 404, a wrong
+# status code, CORS that allows every origin, an unbounded `limit`. Each bug your tests catch
+# scores. Your tests cannot see which copy they are talking to, so only real checks of behaviour
+# count.
+#
+# Run the next cell after each change. It runs the checks in a fresh process, so you never need
+# to restart the kernel, and tells you for each check what was called, what came back, what was
+# expected, and a hint. Until you start, every check says "not done yet". To start over:
+# `docchat-lab reset ex08` in a terminal (your version is kept as a `.bak` file).
+#
 # <!-- exercise: ex08_testing -->
+
+# %%
+from docchat_lab.learner_check import check
+
+check("ex08")
 
 # %% [markdown]
 # ## Recap

@@ -1,0 +1,48 @@
+"""Run a notebook the way JupyterLab's "Run All" does: every cell queued at once, in one kernel."""
+
+import queue
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import KernelManager
+
+
+@dataclass
+class RunAllResult:
+    statuses: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+
+
+def run_all_queued(path: Path, times: int = 2, timeout: float = 240.0) -> RunAllResult:
+    """Queue every code cell `times` times over, without waiting, then collect the replies."""
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    manager = KernelManager(kernel_name="python3", transport="ipc")
+    manager.start_kernel(cwd=str(path.parent))
+    client = manager.client()
+    client.start_channels()
+    result = RunAllResult()
+    try:
+        client.wait_for_ready(timeout=60)
+        # stop_on_error=True, as JupyterLab sends it: one failing cell aborts the rest.
+        ids = [client.execute(source, stop_on_error=True) for _ in range(times) for source in cells]
+        replies: dict[str, str] = {}
+        while len(replies) < len(ids):
+            message = client.get_shell_msg(timeout=timeout)
+            replies[message["parent_header"]["msg_id"]] = message["content"]["status"]
+        result.statuses = [replies[i] for i in ids]
+        while True:
+            try:
+                message = client.get_iopub_msg(timeout=1)
+            except queue.Empty:
+                break
+            kind, content = message["msg_type"], message["content"]
+            if kind == "error":
+                result.errors.append(f"{content['ename']}: {content['evalue']}")
+            elif kind == "stream" and content.get("name") == "stderr":
+                result.stderr.append(content["text"])
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    return result
