@@ -397,6 +397,7 @@ async def _send_all(base_url: str, calls: list[Call]) -> list[int | str]:
         return list(await asyncio.gather(*(send(client, call) for call in calls)))
 
 
+@pytest.mark.slow
 def test_a_thousand_mixed_requests_leave_no_connection_checked_out(tmp_path: Path) -> None:
     app = create_app(file_settings(tmp_path, max_upload_bytes=2000))
     llm = _MoodyLLM()

@@ -1,0 +1,107 @@
+"""Grading a class end to end: the reference answers score 100%, the stubs 0%, and the reports
+say so in every format, without leaking hidden checks."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from docchat_lab.grading.grade import grade
+from docchat_lab.grading.manifest import exercises
+from docchat_lab.grading.reports import summary, write_all
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("grade")
+    submissions, out = tmp / "submissions", tmp / "out"
+    shutil.copytree(ROOT / "solutions", submissions / "reference")
+    shutil.copytree(ROOT / "exercises", submissions / "as-shipped")
+    result = grade(submissions, out, jobs=4, show_progress=False)
+    write_all(result, out)
+    return result, out
+
+
+def test_reference_answers_score_full_marks(graded) -> None:
+    result, _out = graded
+    reference = next(lr for lr in result.learners if lr.learner == "reference")
+    assert reference.total == result.max_total == sum(e.points for e in exercises())
+    assert all(r.status == "ok" for r in reference.exercises)
+
+
+def test_shipped_stubs_score_zero(graded) -> None:
+    result, _out = graded
+    stubs = next(lr for lr in result.learners if lr.learner == "as-shipped")
+    assert stubs.total == 0
+    assert {c.kind for r in stubs.exercises for c in r.checks} == {"not-implemented"}
+
+
+def test_grades_csv_has_a_column_per_exercise_and_the_total(graded) -> None:
+    result, out = graded
+    with (out / "grades.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["learner"] for r in rows] == ["as-shipped", "reference"]
+    ids = [e.id for e in exercises()]
+    assert set(ids) <= set(rows[0])
+    reference = rows[1]
+    assert float(reference["total"]) == result.max_total
+    assert sum(float(reference[i]) for i in ids) == result.max_total
+
+
+def test_grades_json_has_the_detail_of_every_check(graded) -> None:
+    _result, out = graded
+    data = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    assert data["isolation"]
+    learner = next(lr for lr in data["learners"] if lr["learner"] == "as-shipped")
+    first = learner["exercises"][0]
+    assert first["checks"] and {"name", "passed", "message", "hint"} <= set(first["checks"][0])
+
+
+def test_feedback_for_each_learner_in_markdown_and_html(graded) -> None:
+    _result, out = graded
+    for learner in ("reference", "as-shipped"):
+        markdown = (out / "feedback" / f"{learner}.md").read_text(encoding="utf-8")
+        page = (out / "feedback" / f"{learner}.html").read_text(encoding="utf-8")
+        assert f"Feedback for {learner}" in markdown and "<table>" in page
+    assert "not done yet" in (out / "feedback" / "as-shipped.md").read_text(encoding="utf-8")
+
+
+def test_class_report_has_charts_and_the_isolation_in_force(graded) -> None:
+    result, out = graded
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert report.count("<svg") == 3  # distribution, per exercise, per check
+    assert result.isolation in report
+    assert "Timed out, crashed or out of memory" in report
+    assert "graded 2 submissions" in summary(result)
+
+
+def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "docchat_lab", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300, check=False)
+
+
+def test_grade_command_refuses_a_missing_folder_with_a_clear_message(tmp_path: Path) -> None:
+    done = _cli("grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "is not a folder of submissions" in done.stderr
+
+
+def test_grade_command_refuses_an_unknown_exercise(tmp_path: Path) -> None:
+    (tmp_path / "subs").mkdir()
+    done = _cli("grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--only", "ex42")
+    assert done.returncode == 2 and "no exercise 'ex42'" in done.stderr
+
+
+def test_grade_command_end_to_end(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    shutil.copytree(ROOT / "solutions", subs / "ada")
+    done = _cli("grade", str(subs), "--out", str(tmp_path / "out"), "--only", "ex01", "ex03", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "graded 1 submissions x 2 exercises" in done.stdout
+    assert (tmp_path / "out" / "feedback" / "ada.html").is_file()
