@@ -242,13 +242,13 @@ def _env_example_defaults() -> dict[str, str]:
     return dict(re.findall(r"^# (DOCCHAT_\w+)=(.*)$", text, flags=re.MULTILINE))
 
 
-def _docs_table_defaults() -> dict[str, str]:
-    text = (ROOT / "docs" / "app.md").read_text(encoding="utf-8")
+def _readme_table_defaults() -> dict[str, str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `(DOCCHAT_\w+)` \| (?:`([^`]*)`|\*\(unset\)\*) \|", text, re.MULTILINE)
     return dict(rows)
 
 
-@pytest.mark.parametrize("source", [_env_example_defaults, _docs_table_defaults])
+@pytest.mark.parametrize("source", [_env_example_defaults, _readme_table_defaults])
 def test_documented_settings_are_all_of_them_with_their_defaults(
     source: Callable[[], dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
