@@ -30,9 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         own = report.parser(module.__doc__)
         module.configure(own)
         print(f"-- running bench.{name}", file=sys.stderr, flush=True)
-        reports.append(report.run_one(module.run, own.parse_args(common)))
-    command = report.command_line()
-    return report.finish(reports, args, command=f"{command} (alone: python -m bench.NAME)")
+        result = report.run_one(module.run, own.parse_args(common))
+        result.alone = f"python -m bench.{name}"
+        reports.append(result)
+    return report.finish(reports, args)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """API overhead: requests/s of DocChat's `GET /documents/` against a bare FastAPI endpoint.
 
-    python -m bench.api_overhead            # 3 rounds of 5 s per server
+    python -m bench.api_overhead            # 5 rounds of 3 s per server
     python -m bench.api_overhead --quick    # proves it runs; measures nothing
 
 Every server runs under the same uvicorn settings in its own process; the load comes from
@@ -86,9 +86,9 @@ VARIANTS = (
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rounds", type=int, default=3, help="turns per server (default: %(default)s)")
+    p.add_argument("--rounds", type=int, default=5, help="turns per server (default: %(default)s)")
     p.add_argument(
-        "--seconds", type=float, default=5.0, help="length of one turn (default: %(default)s)"
+        "--seconds", type=float, default=3.0, help="length of one turn (default: %(default)s)"
     )
     p.add_argument(
         "--connections", type=int, default=32, help="concurrent connections (default: %(default)s)"

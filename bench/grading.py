@@ -39,7 +39,9 @@ _WORKER_IMPORTS = (
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--submissions", type=int, default=100, help="class size (default: %(default)s)")
-    p.add_argument("--jobs", type=int, default=None, help="exercise runs at once (default: 2 x cores)")
+    p.add_argument(
+        "--jobs", type=int, default=None, help="exercise runs at once (default: 2 x cores)"
+    )
     p.add_argument("--fresh-samples", type=int, default=8, help="fresh interpreters timed")
 
 
@@ -93,8 +95,14 @@ def run(args: argparse.Namespace) -> Report:
         ["isolation", result.isolation.split(":")[0]],
         ["wall time", f"{result.seconds:.1f} s"],
         ["seconds per submission", f"{per_submission:.3f}"],
-        ["nbgrader batch autograde, 3 questions (issue's measurement)", f"{NBGRADER_SECONDS_PER_SUBMISSION} s"],
-        ["ratio nbgrader / this grader", f"{NBGRADER_SECONDS_PER_SUBMISSION / per_submission:.1f}x"],
+        [
+            "nbgrader batch autograde, 3 questions (issue's measurement)",
+            f"{NBGRADER_SECONDS_PER_SUBMISSION} s",
+        ],
+        [
+            "ratio nbgrader / this grader",
+            f"{NBGRADER_SECONDS_PER_SUBMISSION / per_submission:.1f}x",
+        ],
         ["fresh interpreter + worker imports, one (median)", f"{fresh:.2f} s"],
         [
             "same isolation with a fresh interpreter per exercise (imports only, all cores)",
@@ -103,14 +111,17 @@ def run(args: argparse.Namespace) -> Report:
     ]
     for exercise in chosen:
         times = per_exercise.get(exercise.id, [0.0])
-        report.rows.append([f"{exercise.id} run, median (wall, in parallel)", f"{statistics.median(times):.3f} s"])
+        report.rows.append(
+            [f"{exercise.id} run, median (wall, in parallel)", f"{statistics.median(times):.3f} s"]
+        )
     report.notes.append(
         "nbgrader was not run side by side here: it is not a dependency of the kit. The ratio uses "
         "the 2.31 s per submission measured for the grader's issue on this kind of machine."
     )
     report.notes.append(
         "the fresh-interpreter row is a lower bound for a grader without a fork server: it counts "
-        "only starting Python and importing FastAPI, SQLAlchemy, pydantic-settings, httpx2 and pytest."
+        "only starting Python and importing FastAPI, SQLAlchemy, pydantic-settings, httpx2 and "
+        "pytest."
     )
     return report
 

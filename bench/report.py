@@ -85,6 +85,7 @@ class Report:
     rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     command: str = ""
+    alone: str = ""  # when run by `python -m bench`: the command that runs this one alone
     quick: bool = False
     # Set while a benchmark cannot run yet: says what is missing. Shown instead of goals.
     todo: str = ""
@@ -94,7 +95,8 @@ class Report:
 
     def markdown(self, machine_line: str, when: str) -> str:
         lines = [f"## {self.title}", ""]
-        lines.append(f"- command: `{self.command}`")
+        alone = f" (this one alone: `{self.alone}`)" if self.alone else ""
+        lines.append(f"- command: `{self.command}`{alone}")
         took = f", took {self.seconds:.0f} s" if self.seconds is not None else ""
         quick = " (quick mode: tiny sizes, not a measurement)" if self.quick else ""
         lines.append(f"- run: {when}{took}{quick}")

@@ -32,7 +32,9 @@ def _errata_map(args: argparse.Namespace) -> int:
     target.write_text(render_map(demonstrations), encoding="utf-8")
     missing = missing_points(demonstrations)
     if missing:
-        print(f"docchat-lab: no asserting cell yet for points {', '.join(missing)}", file=sys.stderr)
+        print(
+            f"docchat-lab: no asserting cell yet for points {', '.join(missing)}", file=sys.stderr
+        )
         return 1
     return 0
 
@@ -111,7 +113,10 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"docchat-lab: --hidden {hidden} is not a folder", file=sys.stderr)
         return 2
     if args.time_limit <= 0 or args.memory_mb < 128 or (args.jobs is not None and args.jobs < 1):
-        print("docchat-lab: --time-limit must be > 0, --memory-mb >= 128, --jobs >= 1", file=sys.stderr)
+        print(
+            "docchat-lab: --time-limit must be > 0, --memory-mb >= 128, --jobs >= 1",
+            file=sys.stderr,
+        )
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -125,9 +130,16 @@ def _grade(args: argparse.Namespace) -> int:
         except KeyError as exc:
             print(f"docchat-lab: {exc.args[0]}", file=sys.stderr)
             return 2
-    result = grade(submissions.resolve(), out.resolve(), hidden=hidden.resolve() if hidden else None,
-                   jobs=args.jobs, limits=limits, mode=args.isolation, show_progress=not args.quiet,
-                   only=args.only)
+    result = grade(
+        submissions.resolve(),
+        out.resolve(),
+        hidden=hidden.resolve() if hidden else None,
+        jobs=args.jobs,
+        limits=limits,
+        mode=args.isolation,
+        show_progress=not args.quiet,
+        only=args.only,
+    )
     write_all(result, out)
     print(summary(result))
     print(f"reports in {out}: grades.csv, grades.json, feedback/, report.html")

@@ -15,8 +15,9 @@ from docchat_lab.grading.runner import CheckResult, ExerciseResult, run_exercise
 from docchat_lab.grading.sandbox import Sandbox
 
 
-def run_checks(chosen: list[Exercise], folder: Path, *, mode: str = "none",
-               limits: Limits | None = None) -> list[ExerciseResult]:
+def run_checks(
+    chosen: list[Exercise], folder: Path, *, mode: str = "none", limits: Limits | None = None
+) -> list[ExerciseResult]:
     """Check the chosen exercises of one folder, each in its own worker process."""
     results = []
     with Sandbox([e.slug for e in chosen], mode=mode, limits=limits) as sandbox:
@@ -37,7 +38,16 @@ def check(name: str, folder: str | Path | None = None) -> Feedback:
     """Check one exercise in a fresh process, so edits count without restarting the kernel."""
     exercise = find(name)
     target = Path(folder) if folder is not None else project.exercises_dir()
-    command = [sys.executable, "-m", "docchat_lab", "check", exercise.id, "--json", "--dir", str(target)]
+    command = [
+        sys.executable,
+        "-m",
+        "docchat_lab",
+        "check",
+        exercise.id,
+        "--json",
+        "--dir",
+        str(target),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     try:
         data = json.loads(done.stdout)

@@ -114,14 +114,16 @@ class InlineServer:
             loop.close()
 
     async def _serve_and_catch(self) -> None:
-        assert self._server is not None and self._socket is not None
+        assert self._server is not None
+        assert self._socket is not None
         try:
             await self._server.serve(sockets=[self._socket])
         except (SystemExit, Exception) as exc:  # uvicorn calls sys.exit() when start-up fails
             self._failure = exc
 
     def _wait_until_started(self) -> None:
-        assert self._server is not None and self._thread is not None
+        assert self._server is not None
+        assert self._thread is not None
         deadline = time.monotonic() + self.startup_timeout
         while not self._server.started:
             if not self._thread.is_alive():

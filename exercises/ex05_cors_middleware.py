@@ -61,5 +61,6 @@ def add_timing(app: FastAPI) -> None:
     Either form works: `@app.middleware("http")` inside this function, or a pure ASGI
     middleware class added with `app.add_middleware(...)`.
     """
+
     # TODO: write add_timing() as its docstring describes.
     raise NotImplementedError("add_timing() is not written yet")

@@ -75,5 +75,6 @@ def create_app() -> FastAPI:
       password masked, `make_url(url).render_as_string(hide_password=True)`, which turns
       "postgresql://app:s3cret@db/docchat" into "postgresql://app:***@db/docchat".
     """
+
     # TODO: write create_app() as its docstring describes.
     raise NotImplementedError("create_app() is not written yet")

@@ -86,6 +86,7 @@ def add_timing(app: FastAPI) -> None:
     Either form works: `@app.middleware("http")` inside this function, or a pure ASGI
     middleware class added with `app.add_middleware(...)`.
     """
+
     ### BEGIN SOLUTION
     @app.middleware("http")
     async def process_time(
@@ -96,4 +97,5 @@ def add_timing(app: FastAPI) -> None:
         elapsed_ms = (time.perf_counter() - start) * 1000
         response.headers[TIMING_HEADER] = f"{elapsed_ms:.2f}"
         return response
+
     ### END SOLUTION

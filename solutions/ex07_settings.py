@@ -70,6 +70,7 @@ class Settings(BaseSettings):
                 f"chunk_size ({self.chunk_size})"
             )
         return self
+
     ### END SOLUTION
     ### BEGIN STUB
     # pass  # TODO: model_config, the six fields, and the chunk_overlap rule
@@ -107,6 +108,7 @@ def create_app() -> FastAPI:
       password masked, `make_url(url).render_as_string(hide_password=True)`, which turns
       "postgresql://app:s3cret@db/docchat" into "postgresql://app:***@db/docchat".
     """
+
     ### BEGIN SOLUTION
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

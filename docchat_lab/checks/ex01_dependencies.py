@@ -25,7 +25,9 @@ def test_pagination_reads_the_query(ex: Subject) -> None:
     skip, limit = random.randint(1, 500), random.randint(1, 99)
     response = ex.get(f"/page?skip={skip}&limit={limit}")
     expect_status(response, 200)
-    expect_equal(response.json(), {"skip": skip, "limit": limit}, f"GET /page?skip={skip}&limit={limit}")
+    expect_equal(
+        response.json(), {"skip": skip, "limit": limit}, f"GET /page?skip={skip}&limit={limit}"
+    )
 
 
 @about("pagination()")
@@ -46,14 +48,18 @@ def test_pagination_limit_bounds(ex: Subject) -> None:
 def test_api_key_missing_is_401(ex: Subject) -> None:
     response = ex.get("/key")
     expect_status(response, 401, why="no X-API-Key header")
-    expect_equal(response.json().get("detail"), "missing API key", "GET /key without a key, field detail")
+    expect_equal(
+        response.json().get("detail"), "missing API key", "GET /key without a key, field detail"
+    )
 
 
 @about("require_api_key()")
 def test_api_key_wrong_is_403(ex: Subject) -> None:
     response = ex.get("/key", headers={"X-API-Key": "not-" + secrets.token_hex(4)})
     expect_status(response, 403, why="a key that is not accepted")
-    expect_equal(response.json().get("detail"), "invalid API key", "GET /key with a wrong key, field detail")
+    expect_equal(
+        response.json().get("detail"), "invalid API key", "GET /key with a wrong key, field detail"
+    )
 
 
 @about("require_api_key()")
@@ -61,12 +67,16 @@ def test_api_key_comes_from_the_overridable_dependency(ex: Subject) -> None:
     key = random.choice(ex.params["keys"])
     response = ex.get("/key", headers={"X-API-Key": key})
     expect_status(
-        response, 200,
-        why="the key was one of those get_api_keys() returns (swapped in with dependency_overrides)",
+        response,
+        200,
+        why="the key is one that get_api_keys() returns (swapped in with dependency_overrides)",
     )
     expect_equal(response.json(), {"key": key}, "GET /key with an accepted key")
-    expect_status(ex.get("/key", headers={"X-API-Key": "dev-key"}), 403,
-                  why="'dev-key' is not among the overriding keys: read the keys parameter, not a constant")
+    expect_status(
+        ex.get("/key", headers={"X-API-Key": "dev-key"}),
+        403,
+        why="'dev-key' is not among the overriding keys: read the keys parameter, not a constant",
+    )
 
 
 @about("PageDep, ApiKeyDep")
@@ -74,6 +84,11 @@ def test_annotated_aliases_work_in_a_route(ex: Subject) -> None:
     key = ex.params["keys"][0]
     response = ex.get("/documents?skip=3&limit=7", app="aliases", headers={"X-API-Key": key})
     expect_status(response, 200)
-    expect_equal(response.json(), {"skip": 3, "limit": 7, "key": key},
-                 "a route declared as `def documents(page: PageDep, key: ApiKeyDep)`")
-    expect_status(ex.get("/documents", app="aliases"), 401, why="a route using ApiKeyDep, no key sent")
+    expect_equal(
+        response.json(),
+        {"skip": 3, "limit": 7, "key": key},
+        "a route declared as `def documents(page: PageDep, key: ApiKeyDep)`",
+    )
+    expect_status(
+        ex.get("/documents", app="aliases"), 401, why="a route using ApiKeyDep, no key sent"
+    )

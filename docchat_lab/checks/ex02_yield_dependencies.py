@@ -8,7 +8,7 @@ import random
 import secrets
 
 from docchat_lab.grading.expect import about, expect, expect_equal, expect_status
-from docchat_lab.grading.subject import CheckFailure, Response, Subject
+from docchat_lab.grading.subject import CheckFailedError, Response, Subject
 
 POOL = 2  # the harness's pool: two connections, no overflow
 CRASH_MESSAGE = "a deliberate crash in the endpoint"  # what the harness's /crash raises
@@ -65,7 +65,7 @@ def _expect_passed_through(response: Response, status: int, what: str) -> None:
     """The endpoint raised HTTPException(status): the client must get exactly that."""
     _stop_if_not_written(response)
     if response.status_code != status:
-        raise CheckFailure(
+        raise CheckFailedError(
             f"{response.request} answered {response.status_code}{_escaped(response)}; "
             f"expected {status}, because {what} raised HTTPException({status}). It has to pass "
             f"through the dependency untouched: {MUST_RERAISE}"
@@ -117,7 +117,7 @@ def test_get_db_closes_the_session_after_each_request(ex: Subject) -> None:
         response = ex.get("/tags")
         _stop_if_not_written(response)
         if _pool_ran_dry(response):
-            raise CheckFailure(
+            raise CheckFailedError(
                 f"request {number} of {requests} in a row, GET /tags, answered "
                 f"{response.status_code}{_escaped(response)}; expected 200 every time. "
                 f"{NOT_CLOSED.capitalize()} after its request, so the pool's {POOL} connections "
@@ -147,7 +147,7 @@ def test_a_crash_is_a_500_and_the_session_is_closed(ex: Subject) -> None:
         f"GET /crash answered {response.summary()}; expected 500 (the endpoint crashed)",
     )
     if _exception(response) != f"RuntimeError: {CRASH_MESSAGE}":
-        raise CheckFailure(
+        raise CheckFailedError(
             f"GET /crash: the endpoint raised RuntimeError({CRASH_MESSAGE!r}), but what reached "
             f"the server was {_exception(response) or 'no exception at all'}; expected the "
             f"endpoint's own exception: {MUST_RERAISE} it unchanged, so that the server logs "
@@ -196,7 +196,7 @@ def test_transaction_turns_a_failed_commit_into_a_409(ex: Subject) -> None:
     _stop_if_not_written(duplicate)
     said = f"the second POST /tx/tags with the same name answered {duplicate.status_code}"
     if duplicate.status_code < 400:
-        raise CheckFailure(
+        raise CheckFailedError(
             f"{said} although its commit failed{_escaped(duplicate)}; expected 409. The commit "
             "ran after the response had gone out: declare TransactionDep with "
             'Depends(get_db_transaction, scope="function")'

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from docchat_lab.grading.expect import about, expect, expect_equal, expect_status
-from docchat_lab.grading.subject import CheckFailure, Subject
+from docchat_lab.grading.subject import CheckFailedError, Subject
 
 _WORDS = (
     "kettle teapot harbour lantern meadow quartz saffron tundra violin walnut ember glacier "
@@ -34,7 +34,7 @@ def _no_post_route(status: int) -> str:
     if status not in (404, 405):
         return ""
     return (
-        f": there is no POST route at /documents/ (on a router whose prefix is \"/documents\", "
+        f': there is no POST route at /documents/ (on a router whose prefix is "/documents", '
         f'declare it as "/": "/documents" there serves {DOUBLED})'
     )
 
@@ -44,13 +44,13 @@ def _create(ex: Subject, document: dict[str, str], app: str = "router") -> dict[
     response = ex.post("/documents/", json_body=document, app=app)
     response.raise_for_learner_error()
     if response.status_code == 422:
-        raise CheckFailure(
+        raise CheckFailedError(
             f"POST /documents/ with the JSON body {json.dumps(document)} answered "
             f"{response.summary()}; "
             f"expected 201: {FROM_THE_BODY}"
         )
     if response.status_code != 201:
-        raise CheckFailure(
+        raise CheckFailedError(
             f"POST /documents/ with a JSON body answered {response.summary()}; expected 201"
             + _no_post_route(response.status_code)
         )
@@ -94,8 +94,10 @@ def test_router_tags_its_routes_documents(ex: Subject) -> None:
     paths = _openapi_paths(ex)
     tags = {
         f"{method.upper()} {path}": operation.get("tags")
-        for path, operations in paths.items() if path.startswith("/documents")
-        for method, operation in operations.items() if isinstance(operation, dict)
+        for path, operations in paths.items()
+        if path.startswith("/documents")
+        for method, operation in operations.items()
+        if isinstance(operation, dict)
     }
     expect(bool(tags), "an app with the router serves no /documents paths")
     wrong = [f"{route} has {tag}" for route, tag in tags.items() if tag != ["documents"]]
@@ -110,9 +112,10 @@ def test_router_tags_its_routes_documents(ex: Subject) -> None:
 def test_no_trailing_slash_redirects_to_the_list(ex: Subject) -> None:
     response = ex.get("/documents", app="router")
     expect_status(
-        response, 307,
+        response,
+        307,
         why='the list route is "/" under the prefix, so /documents/ is its URL and /documents '
-            "redirects there",
+        "redirects there",
     )
     location = response.headers.get("location") or ""
     expect(
@@ -126,7 +129,8 @@ def test_create_reads_a_json_body_and_answers_201(ex: Subject) -> None:
     document = _document()
     stored = _create(ex, document)
     expect_equal(
-        {"title": stored.get("title"), "content": stored.get("content")}, document,
+        {"title": stored.get("title"), "content": stored.get("content")},
+        document,
         "POST /documents/ with a JSON body: title and content of the stored document",
     )
 
@@ -158,7 +162,8 @@ def test_read_and_list_return_what_was_stored(ex: Subject) -> None:
         f"GET /documents/ answered {listed.summary()}; expected a list",
     )
     expect(
-        first in documents and second in documents
+        first in documents
+        and second in documents
         and documents.index(first) < documents.index(second),
         "GET /documents/ does not list the two documents just created, oldest first",
     )
@@ -210,8 +215,11 @@ def test_create_app_uses_the_store_it_is_given(ex: Subject) -> None:
     given = ex.params["given"]
     response = ex.get("/documents/", app="given")
     expect_status(response, 200)
-    found = [{"title": d.get("title"), "content": d.get("content")}
-             for d in response.json() if isinstance(d, dict)]
+    found = [
+        {"title": d.get("title"), "content": d.get("content")}
+        for d in response.json()
+        if isinstance(d, dict)
+    ]
     expect(
         given in found,
         "create_app(store) with a store holding one document: GET /documents/ does not list "

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from docchat_lab.grading.expect import about, expect, expect_equal, expect_status
-from docchat_lab.grading.subject import CheckFailure, Response, Subject
+from docchat_lab.grading.subject import CheckFailedError, Response, Subject
 
 CALLS = 4  # slow calls made at once
 ATTEMPTS = 2  # a timing that misses is measured again before it fails
@@ -54,7 +54,8 @@ def _get(path: str, **query: Any) -> dict[str, Any]:
 def _expect_summary(ex: Subject, response: Response, text: str) -> None:
     expect_status(response, 200)
     expect_equal(
-        response.json(), {"summary": _summary_of(ex, text)},
+        response.json(),
+        {"summary": _summary_of(ex, text)},
         "GET /summary?text=... (the summary must be what legacy_summarize returned)",
     )
 
@@ -86,7 +87,7 @@ def test_summary_requests_run_side_by_side(ex: Subject) -> None:
         total = max(seconds for _response, seconds in answers)
         if total < 0.6 * CALLS * delay:
             return
-    raise CheckFailure(
+    raise CheckFailedError(
         f"{CALLS} GET /summary requests sent at once took {_times(total, delay)} of "
         "legacy_summarize; expected about one call's time. They ran one after the other: "
         "legacy_summarize blocked the event loop (an `async def` endpoint calling it directly)"
@@ -106,7 +107,7 @@ def test_ping_is_answered_while_summaries_wait(ex: Subject) -> None:
         first_summary = min(seconds for _response, seconds in answers[:-1])
         if ping_seconds < first_summary:
             return
-    raise CheckFailure(
+    raise CheckFailedError(
         f"GET /ping, sent together with {len(texts)} GET /summary, came back after "
         f"{ping_seconds:.2f} s, later than the first summary ({first_summary:.2f} s); expected "
         "it at once: legacy_summarize blocked the event loop, and /ping waited for it"
@@ -119,7 +120,8 @@ def test_summaries_returns_every_summary_in_order(ex: Subject) -> None:
     response = ex.request(**_get("/summaries", text=texts))
     expect_status(response, 200)
     expect_equal(
-        response.json(), {"summaries": [_summary_of(ex, text) for text in texts]},
+        response.json(),
+        {"summaries": [_summary_of(ex, text) for text in texts]},
         "GET /summaries?text=...&text=...&text=... (what legacy_summarize returned, in order)",
     )
 
@@ -132,12 +134,13 @@ def test_summaries_of_one_request_run_side_by_side(ex: Subject) -> None:
         [(response, seconds)] = ex.concurrently([_get("/summaries", text=texts)])
         expect_status(response, 200)
         expect_equal(
-            response.json(), {"summaries": [_summary_of(ex, text) for text in texts]},
+            response.json(),
+            {"summaries": [_summary_of(ex, text) for text in texts]},
             f"GET /summaries with {CALLS} texts",
         )
         if seconds < 0.6 * CALLS * delay:
             return
-    raise CheckFailure(
+    raise CheckFailedError(
         f"GET /summaries with {CALLS} texts took {_times(seconds, delay)} of legacy_summarize; "
         f"expected about one call's time: the {CALLS} calls ran one after the other. Start them "
         "all on worker threads, then await them together (asyncio.gather over run_in_threadpool)"
@@ -150,7 +153,8 @@ def test_compare_returns_both_answers(ex: Subject) -> None:
     response = ex.request(**_get("/compare", a=a, b=b))
     expect_status(response, 200)
     expect_equal(
-        response.json(), {"a": _answer_to(ex, a), "b": _answer_to(ex, b)},
+        response.json(),
+        {"a": _answer_to(ex, a), "b": _answer_to(ex, b)},
         "GET /compare?a=...&b=... (what llm_complete returned for each)",
     )
 
@@ -162,11 +166,14 @@ def test_compare_awaits_both_answers_at_once(ex: Subject) -> None:
         a, b = _text(), _text()
         [(response, seconds)] = ex.concurrently([_get("/compare", a=a, b=b)])
         expect_status(response, 200)
-        expect_equal(response.json(), {"a": _answer_to(ex, a), "b": _answer_to(ex, b)},
-                     "GET /compare?a=...&b=...")
+        expect_equal(
+            response.json(),
+            {"a": _answer_to(ex, a), "b": _answer_to(ex, b)},
+            "GET /compare?a=...&b=...",
+        )
         if seconds < 1.5 * delay:
             return
-    raise CheckFailure(
+    raise CheckFailedError(
         f"GET /compare took {_times(seconds, delay)} of llm_complete; expected about one: the "
         "two calls were awaited one after the other. Start both, then await them together "
         "(asyncio.gather)"

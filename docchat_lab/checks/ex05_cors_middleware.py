@@ -32,36 +32,47 @@ def _stranger() -> str:
 
 
 def _preflight(ex: Subject, origin: str, app: str = "cors") -> Response:
-    return ex.options("/data", app=app, headers={
-        "Origin": origin,
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type",
-    })
+    return ex.options(
+        "/data",
+        app=app,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
 
 
-def _configure(ex: Subject, origins: Any,
-               allow_credentials: bool = True) -> tuple[str, dict[str, Any]]:
+def _configure(
+    ex: Subject, origins: Any, allow_credentials: bool = True
+) -> tuple[str, dict[str, Any]]:
     call = f"add_cors(app, {origins!r}, allow_credentials={allow_credentials})"
     return call, ex.call("configure", origins=origins, allow_credentials=allow_credentials)
 
 
-def _expect_refused(ex: Subject, origins: Any, allow_credentials: bool, why: str, *,
-                    type_error_ok: bool = False) -> None:
+def _expect_refused(
+    ex: Subject, origins: Any, allow_credentials: bool, why: str, *, type_error_ok: bool = False
+) -> None:
     call, outcome = _configure(ex, origins, allow_credentials)
     wanted = "a TypeError or ValueError" if type_error_ok else "a ValueError"
-    expect(outcome.get("raised") is not None,
-           f"{call} returned without an error; expected {wanted}: {why}")
+    expect(
+        outcome.get("raised") is not None,
+        f"{call} returned without an error; expected {wanted}: {why}",
+    )
     accepted = outcome.get("value_error") or (type_error_ok and outcome.get("type_error"))
-    expect(bool(accepted), f"{call} raised {outcome.get('raised')}: {outcome.get('message')!r}; "
-                           f"expected {wanted}")
+    expect(
+        bool(accepted),
+        f"{call} raised {outcome.get('raised')}: {outcome.get('message')!r}; expected {wanted}",
+    )
 
 
 @about("add_cors()")
 def test_preflight_from_an_allowed_origin(ex: Subject) -> None:
     for origin in ex.params["origins"]:
         response = _preflight(ex, origin)
-        expect_status(response, 200,
-                      why=f"a preflight from {origin}, one of the configured origins")
+        expect_status(
+            response, 200, why=f"a preflight from {origin}, one of the configured origins"
+        )
         expect_header(response, ACAO, origin, why="the preflight must name the origin it allows")
         expect_header(response, ACAC, "true", why="credentials are allowed by default")
 
@@ -87,8 +98,12 @@ def test_allowed_origin_can_read_a_simple_request(ex: Subject) -> None:
 def test_other_origin_still_gets_the_data_but_no_header(ex: Subject) -> None:
     stranger = _stranger()
     response = ex.get("/data", app="cors", headers={"Origin": stranger})
-    expect_status(response, 200, why="CORS does not stop a request at the server: the endpoint "
-                                     "still runs and answers, only the browser hides the answer")
+    expect_status(
+        response,
+        200,
+        why="CORS does not stop a request at the server: the endpoint "
+        "still runs and answers, only the browser hides the answer",
+    )
     expect_equal(response.json(), DATA, f"GET /data from {stranger}")
     expect_header(response, ACAO, None, why=f"{stranger} is {NOT_LISTED}")
 
@@ -111,9 +126,11 @@ def test_wildcard_with_credentials_is_refused(ex: Subject) -> None:
     _expect_refused(ex, ["*"], True, why)
     _expect_refused(ex, ["http://localhost:3000", "*"], True, why)
     call, outcome = _configure(ex, ["*"], False)
-    expect(outcome.get("raised") is None,
-           f"{call} raised {outcome.get('raised')}: {outcome.get('message')!r}; expected it to be "
-           "accepted: '*' without credentials is a public API, which is allowed")
+    expect(
+        outcome.get("raised") is None,
+        f"{call} raised {outcome.get('raised')}: {outcome.get('message')!r}; expected it to be "
+        "accepted: '*' without credentials is a public API, which is allowed",
+    )
 
 
 @about("add_cors()")
@@ -126,23 +143,32 @@ def test_origin_with_a_path_or_trailing_slash_is_refused(ex: Subject) -> None:
 
 @about("add_cors()")
 def test_one_string_instead_of_a_list_is_refused(ex: Subject) -> None:
-    _expect_refused(ex, ex.params["origins"][1], True,
-                    "with a string, Starlette's `origin in allow_origins` becomes a substring "
-                    "test, and Origin: http://l would be allowed",
-                    type_error_ok=True)
+    _expect_refused(
+        ex,
+        ex.params["origins"][1],
+        True,
+        "with a string, Starlette's `origin in allow_origins` becomes a substring "
+        "test, and Origin: http://l would be allowed",
+        type_error_ok=True,
+    )
 
 
 def _milliseconds(response: Response, what: str = "") -> float:
     """The response's timing header as a number; fails when it is missing or not a number."""
     raw = response.headers.get(TIMING)
-    expect(raw is not None, f"{response.request}{what} answered {response.status_code} with no "
-                            f"{TIMING} header; expected it on every response")
+    expect(
+        raw is not None,
+        f"{response.request}{what} answered {response.status_code} with no "
+        f"{TIMING} header; expected it on every response",
+    )
     try:
         value = float(raw or "")
     except ValueError:
         value = math.nan
-    expect(math.isfinite(value) and value >= 0,
-           f"{response.request}: {TIMING} is {raw!r}; expected a decimal number such as '12.34'")
+    expect(
+        math.isfinite(value) and value >= 0,
+        f"{response.request}: {TIMING} is {raw!r}; expected a decimal number such as '12.34'",
+    )
     return value
 
 
@@ -153,16 +179,25 @@ def test_timing_header_is_in_milliseconds(ex: Subject) -> None:
     expect_status(response, 200)
     slow = _milliseconds(response)
     seconds = " (that is the time in seconds: multiply by 1000)" if slow < 10 else ""
-    expect(slow >= ms * 0.9, f"GET /slow?ms={ms} sleeps {ms} ms, but its {TIMING} header says "
-                             f"{slow:g}; expected at least {ms}{seconds}")
-    expect(slow < ms + 5000, f"GET /slow?ms={ms} sleeps {ms} ms, but its {TIMING} header says "
-                             f"{slow:g}; expected milliseconds, not microseconds")
+    expect(
+        slow >= ms * 0.9,
+        f"GET /slow?ms={ms} sleeps {ms} ms, but its {TIMING} header says "
+        f"{slow:g}; expected at least {ms}{seconds}",
+    )
+    expect(
+        slow < ms + 5000,
+        f"GET /slow?ms={ms} sleeps {ms} ms, but its {TIMING} header says "
+        f"{slow:g}; expected milliseconds, not microseconds",
+    )
     response = ex.get("/data", app="timing")
     expect_status(response, 200)
     fast = _milliseconds(response)
-    expect(fast < slow, f"GET /data (no sleep) reported {fast:g} ms and GET /slow?ms={ms} "
-                        f"{slow:g} ms; expected the quick request to report less: time each "
-                        "request from its own start")
+    expect(
+        fast < slow,
+        f"GET /data (no sleep) reported {fast:g} ms and GET /slow?ms={ms} "
+        f"{slow:g} ms; expected the quick request to report less: time each "
+        "request from its own start",
+    )
 
 
 @about("add_timing()")

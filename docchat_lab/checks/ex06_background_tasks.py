@@ -9,8 +9,10 @@ from typing import Any
 from docchat_lab.grading.expect import about, expect, expect_equal, expect_status
 from docchat_lab.grading.subject import Response, Subject
 
-WORDS = ("retrieval chunk index answer question source cite passage model vector token "
-         "embedding summary context prompt latency upload status queue worker").split()
+WORDS = (
+    "retrieval chunk index answer question source cite passage model vector token "
+    "embedding summary context prompt latency upload status queue worker"
+).split()
 STILL_PENDING = (
     "the document is still 'pending' after its background task ran, so the task's changes never "
     "reached the database: queue process_document with the document's id, and let it open its "
@@ -53,9 +55,11 @@ def _post(ex: Subject, title: str, content: str) -> tuple[Response, int, str]:
     except ValueError:
         body = None
     document_id = body.get("id") if isinstance(body, dict) else None
-    expect(isinstance(document_id, int) and not isinstance(document_id, bool),
-           f"POST /documents/ answered {response.summary()}; expected a JSON object with the "
-           "new document's integer id")
+    expect(
+        isinstance(document_id, int) and not isinstance(document_id, bool),
+        f"POST /documents/ answered {response.summary()}; expected a JSON object with the "
+        "new document's integer id",
+    )
     return response, int(document_id or 0), task_error
 
 
@@ -63,24 +67,30 @@ def _read(ex: Subject, document_id: int) -> dict[str, Any]:
     response = ex.get(f"/documents/{document_id}")
     expect_status(response, 200, why="the id the POST answered with")
     body = response.json()
-    expect(isinstance(body, dict), f"GET /documents/{document_id} answered {response.summary()}; "
-                                   "expected a JSON object")
+    expect(
+        isinstance(body, dict),
+        f"GET /documents/{document_id} answered {response.summary()}; expected a JSON object",
+    )
     return dict(body)
 
 
-def _expect_status_after_task(ex: Subject, document_id: int, wanted: str,
-                              task_error: str) -> dict[str, Any]:
+def _expect_status_after_task(
+    ex: Subject, document_id: int, wanted: str, task_error: str
+) -> dict[str, Any]:
     body = _read(ex, document_id)
     got = body.get("status")
     if got != wanted:
         why = {
             "pending": STILL_PENDING,
             "processing": "the document is stuck in 'processing': process_document must catch the "
-                          "error, roll back and record status 'failed'",
+            "error, roll back and record status 'failed'",
         }.get(str(got), "")
         raised = f" (the background task raised {task_error})" if task_error else ""
-        expect(False, f"GET /documents/{document_id} after the POST gave status {got!r}; expected "
-                      f"{wanted!r}{raised}" + (f": {why}" if why else ""))
+        expect(
+            False,
+            f"GET /documents/{document_id} after the POST gave status {got!r}; expected "
+            f"{wanted!r}{raised}" + (f": {why}" if why else ""),
+        )
     return body
 
 
@@ -89,9 +99,11 @@ def test_post_answers_202_pending(ex: Subject) -> None:
     response = ex.post("/documents/", json_body={"title": _title(), "content": _text()})
     expect_status(response, 202, why="202 Accepted: stored, and processing has not finished yet")
     body = response.json()
-    expect(isinstance(body, dict) and isinstance(body.get("id"), int),
-           f"POST /documents/ answered {response.summary()}; "
-           "expected {'id': <int>, 'status': 'pending'}")
+    expect(
+        isinstance(body, dict) and isinstance(body.get("id"), int),
+        f"POST /documents/ answered {response.summary()}; "
+        "expected {'id': <int>, 'status': 'pending'}",
+    )
     expect_equal(body.get("status"), "pending", "POST /documents/, field status")
 
 
@@ -101,10 +113,16 @@ def test_post_stores_the_document_under_that_id(ex: Subject) -> None:
     title, content = _title(), _text()
     _, document_id, _ = _post(ex, title, content)
     row = ex.call("stored", document_id=document_id)
-    expect(row is not None, f"POST /documents/ answered id {document_id}, but the database holds "
-                            "no document with that id: commit it, and answer with document.id")
-    expect_equal([row["title"], row["content"]], [title, content],
-                 f"the title and content stored under id {document_id}")
+    expect(
+        row is not None,
+        f"POST /documents/ answered id {document_id}, but the database holds "
+        "no document with that id: commit it, and answer with document.id",
+    )
+    expect_equal(
+        [row["title"], row["content"]],
+        [title, content],
+        f"the title and content stored under id {document_id}",
+    )
     expect_equal(ex.call("count"), before + 1, "the number of stored documents after one POST")
 
 
@@ -112,11 +130,16 @@ def test_post_stores_the_document_under_that_id(ex: Subject) -> None:
 def test_processing_runs_after_the_response(ex: Subject) -> None:
     _, document_id, _ = _post(ex, _title(), _text())
     seen = ex.call("trace", document_id=document_id)
-    expect(seen is not None, f"POST /documents/ (id {document_id}): split_into_chunks was never "
-                             "called with its content; expected process_document to chunk it")
-    expect(bool(seen.get("responded")),
-           f"POST /documents/ (id {document_id}): the document was chunked before the response was "
-           "sent; expected tasks.add_task(process_document, document.id), which runs afterwards")
+    expect(
+        seen is not None,
+        f"POST /documents/ (id {document_id}): split_into_chunks was never "
+        "called with its content; expected process_document to chunk it",
+    )
+    expect(
+        bool(seen.get("responded")),
+        f"POST /documents/ (id {document_id}): the document was chunked before the response was "
+        "sent; expected tasks.add_task(process_document, document.id), which runs afterwards",
+    )
 
 
 @about("create_document()", "process_document()")
@@ -124,8 +147,13 @@ def test_document_is_ready_with_its_chunk_count(ex: Subject) -> None:
     title, content = _title(), _text()
     _, document_id, task_error = _post(ex, title, content)
     body = _expect_status_after_task(ex, document_id, "ready", task_error)
-    expected = {"id": document_id, "title": title, "status": "ready",
-                "chunk_count": _chunks(ex, content), "error": None}
+    expected = {
+        "id": document_id,
+        "title": title,
+        "status": "ready",
+        "chunk_count": _chunks(ex, content),
+        "error": None,
+    }
     actual = {key: body.get(key) for key in expected}
     expect_equal(actual, expected, f"GET /documents/{document_id} after processing")
 
@@ -136,15 +164,20 @@ def test_failing_document_ends_failed_and_later_ones_still_process(ex: Subject) 
     _, bad_id, task_error = _post(ex, _title(), _text(extra=marker))
     body = _expect_status_after_task(ex, bad_id, "failed", task_error)
     error = body.get("error")
-    expect(isinstance(error, str) and marker in error,
-           f"GET /documents/{bad_id}: error is {error!r}; expected a readable reason holding the "
-           "exception's message (the chunker said it cannot split the text)")
+    expect(
+        isinstance(error, str) and marker in error,
+        f"GET /documents/{bad_id}: error is {error!r}; expected a readable reason holding the "
+        "exception's message (the chunker said it cannot split the text)",
+    )
     expect_equal(body.get("chunk_count"), 0, f"GET /documents/{bad_id}, field chunk_count")
     content = _text()
     _, good_id, task_error = _post(ex, _title(), content)
     body = _expect_status_after_task(ex, good_id, "ready", task_error)
-    expect_equal(body.get("chunk_count"), _chunks(ex, content),
-                 f"GET /documents/{good_id} (posted after a failed one), field chunk_count")
+    expect_equal(
+        body.get("chunk_count"),
+        _chunks(ex, content),
+        f"GET /documents/{good_id} (posted after a failed one), field chunk_count",
+    )
 
 
 @about("process_document()")
@@ -154,16 +187,26 @@ def test_process_document_works_on_its_own(ex: Subject) -> None:
     call = "process_document(id) called outside any request"
     expect(result["raised"] is None, f"{call} raised {result['raised']}")
     row = result["row"] or {}
-    expect_equal([row.get("status"), row.get("chunk_count")], ["ready", _chunks(ex, content)],
-                 f"{call}: the stored [status, chunk_count]")
+    expect_equal(
+        [row.get("status"), row.get("chunk_count")],
+        ["ready", _chunks(ex, content)],
+        f"{call}: the stored [status, chunk_count]",
+    )
     opened, closed = result["sessions_opened"], result["sessions_closed"]
-    expect(opened >= 1,
-           f"{call} opened no session with SessionLocal(); expected it to open its own")
-    expect(closed == opened, f"{call} opened {opened} session(s) and closed {closed}; expected "
-                             "`with SessionLocal() as db:` so it is always closed")
+    expect(
+        opened >= 1, f"{call} opened no session with SessionLocal(); expected it to open its own"
+    )
+    expect(
+        closed == opened,
+        f"{call} opened {opened} session(s) and closed {closed}; expected "
+        "`with SessionLocal() as db:` so it is always closed",
+    )
     missing = ex.call("process_missing", document_id=random.randint(10**6, 10**7))
-    expect(missing["raised"] is None, f"process_document(<an id no document has>) raised "
-                                      f"{missing['raised']}; expected it to return quietly")
+    expect(
+        missing["raised"] is None,
+        f"process_document(<an id no document has>) raised "
+        f"{missing['raised']}; expected it to return quietly",
+    )
 
 
 @about("process_document()")
@@ -171,11 +214,16 @@ def test_status_is_processing_while_chunking(ex: Subject) -> None:
     result = ex.call("process", title=_title(), content=_text())
     expect(result["raised"] is None, f"process_document(id) raised {result['raised']}")
     seen = result["trace"]
-    expect(seen is not None, "process_document(id) never called split_into_chunks with the "
-                             "document's content")
-    expect_equal(seen.get("status_seen"), "processing",
-                 "the status another session read while split_into_chunks ran (commit 'processing' "
-                 "before the slow work)")
+    expect(
+        seen is not None,
+        "process_document(id) never called split_into_chunks with the document's content",
+    )
+    expect_equal(
+        seen.get("status_seen"),
+        "processing",
+        "the status another session read while split_into_chunks ran (commit 'processing' "
+        "before the slow work)",
+    )
 
 
 @about("read_document()")
@@ -184,9 +232,11 @@ def test_unknown_id_is_404(ex: Subject) -> None:
     response = ex.get(f"/documents/{missing}")
     expect_status(response, 404, why="no document has that id")
     body = response.json()
-    expect(isinstance(body, dict) and "detail" in body,
-           f"GET /documents/<unknown id> answered {response.summary()}; expected HTTPException's "
-           "{'detail': ...}")
+    expect(
+        isinstance(body, dict) and "detail" in body,
+        f"GET /documents/<unknown id> answered {response.summary()}; expected HTTPException's "
+        "{'detail': ...}",
+    )
 
 
 @about("DocumentIn", "create_document()")

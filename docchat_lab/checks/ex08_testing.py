@@ -10,7 +10,7 @@ import secrets
 from typing import Any
 
 from docchat_lab.grading.expect import expect
-from docchat_lab.grading.subject import CheckFailure, Subject
+from docchat_lab.grading.subject import CheckFailedError, Subject
 
 REFERENCE_COPIES = 3
 BUGS = {
@@ -66,9 +66,13 @@ def test_your_tests_pass_on_the_correct_app(ex: Subject) -> None:
     outcomes = _outcomes(ex)
     expect(bool(outcomes), "no tests ran: write functions named test_... that take `client`")
     if _not_done(ex):
-        raise CheckFailure("not done yet: your tests still raise NotImplementedError", kind="not-implemented")
+        raise CheckFailedError(
+            "not done yet: your tests still raise NotImplementedError", kind="not-implemented"
+        )
     unused = [t for t, runs in outcomes.items() if "" in runs]
-    expect(not unused, f"{', '.join(unused)} does not take the `client` argument, so it tests no app")
+    expect(
+        not unused, f"{', '.join(unused)} does not take the `client` argument, so it tests no app"
+    )
     _good, bad = _passes_on_reference(ex)
     expect(not bad, f"these tests fail against the correct app: {', '.join(bad)}")
 
@@ -76,12 +80,16 @@ def test_your_tests_pass_on_the_correct_app(ex: Subject) -> None:
 def _catches(bug: str):  # type: ignore[no-untyped-def]
     def check(ex: Subject) -> None:
         if _not_done(ex):
-            raise CheckFailure("not done yet: your tests still raise NotImplementedError", kind="not-implemented")
+            raise CheckFailedError(
+                "not done yet: your tests still raise NotImplementedError", kind="not-implemented"
+            )
         good, _bad = _passes_on_reference(ex)
         expect(bool(good), "none of your tests passes on the correct app, so none can catch a bug")
         (label,) = _labels(ex, bug)
         outcomes = _outcomes(ex)
-        caught = [t for t in good if outcomes[t].get(label, {}).get("outcome") in ("failed", "error")]
+        caught = [
+            t for t in good if outcomes[t].get(label, {}).get("outcome") in ("failed", "error")
+        ]
         expect(bool(caught), f"no test of yours fails when {BUGS[bug]}")
 
     check.__name__ = f"test_your_tests_catch_{bug}"

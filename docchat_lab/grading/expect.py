@@ -4,8 +4,7 @@ what was expected."""
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
-from docchat_lab.grading.subject import CheckFailure, Response
-
+from docchat_lab.grading.subject import CheckFailedError, Response
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,17 +21,18 @@ def about(*names: str) -> Callable[[F], F]:
 
 def expect(condition: bool, message: str, *, hint: str | None = None) -> None:
     if not condition:
-        raise CheckFailure(message, hint=hint)
+        raise CheckFailedError(message, hint=hint)
 
 
-def expect_status(response: Response, expected: int | Collection[int], *, why: str = "",
-                  hint: str | None = None) -> None:
+def expect_status(
+    response: Response, expected: int | Collection[int], *, why: str = "", hint: str | None = None
+) -> None:
     response.raise_for_learner_error()
     wanted = {expected} if isinstance(expected, int) else set(expected)
     if response.status_code not in wanted:
         shown = " or ".join(str(s) for s in sorted(wanted))
         reason = f" ({why})" if why else ""
-        raise CheckFailure(
+        raise CheckFailedError(
             f"{response.request} answered {response.summary()}; expected {shown}{reason}", hint=hint
         )
 
@@ -40,7 +40,7 @@ def expect_status(response: Response, expected: int | Collection[int], *, why: s
 def expect_equal(actual: Any, expected: Any, what: str, *, hint: str | None = None) -> None:
     # `actual` is plain data decoded from JSON in the judge: its == cannot be overridden.
     if type(actual) is not type(expected) or actual != expected:
-        raise CheckFailure(f"{what} gave {actual!r}; expected {expected!r}", hint=hint)
+        raise CheckFailedError(f"{what} gave {actual!r}; expected {expected!r}", hint=hint)
 
 
 def expect_header(response: Response, name: str, expected: str | None, *, why: str = "") -> None:
@@ -50,4 +50,6 @@ def expect_header(response: Response, name: str, expected: str | None, *, why: s
         shown = "no such header" if actual is None else repr(actual)
         want = "no such header" if expected is None else repr(expected)
         reason = f" ({why})" if why else ""
-        raise CheckFailure(f"{response.request}: header {name} is {shown}; expected {want}{reason}")
+        raise CheckFailedError(
+            f"{response.request}: header {name} is {shown}; expected {want}{reason}"
+        )

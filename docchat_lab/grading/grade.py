@@ -69,7 +69,9 @@ class Progress:
             self.stream.write("\n")
 
 
-def _hidden(folder: Path | None, chosen: list[Exercise]) -> dict[str, list[tuple[str, CheckFunction]]]:
+def _hidden(
+    folder: Path | None, chosen: list[Exercise]
+) -> dict[str, list[tuple[str, CheckFunction]]]:
     if folder is None:
         return {}
     return {e.id: hidden_checks(folder, e) for e in chosen}
@@ -122,19 +124,29 @@ def grade(
     if progress:
         progress.finish()
     order = {e.id: i for i, e in enumerate(chosen)}
-    for learner in results.values():
-        learner.exercises.sort(key=lambda r: order[r.exercise])
+    for learner_result in results.values():
+        learner_result.exercises.sort(key=lambda r: order[r.exercise])
     elapsed = time.monotonic() - started
     return ClassResult(list(results.values()), chosen, isolation, notes, elapsed, jobs, uid_base)
 
 
-def _grade_one(sandbox: Sandbox, submission: Submission, exercise: Exercise, slot: int,
-               extra: dict[str, list[tuple[str, CheckFunction]]]) -> ExerciseResult:
+def _grade_one(
+    sandbox: Sandbox,
+    submission: Submission,
+    exercise: Exercise,
+    slot: int,
+    extra: dict[str, list[tuple[str, CheckFunction]]],
+) -> ExerciseResult:
     files = {name: data for name, data in submission.files.items() if name == exercise.file}
     try:
         return run_exercise(sandbox, exercise, files, slot=slot, hidden=extra.get(exercise.id))
-    except Exception as exc:  # noqa: BLE001 - the grader never stops for one run
-        result = ExerciseResult(exercise.id, exercise.slug, exercise.points, status="grader",
-                                detail=f"could not be graded: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        result = ExerciseResult(
+            exercise.id,
+            exercise.slug,
+            exercise.points,
+            status="grader",
+            detail=f"could not be graded: {type(exc).__name__}: {exc}",
+        )
         result.checks.append(CheckResult("grading", False, result.detail, "grader"))
         return result

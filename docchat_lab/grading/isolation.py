@@ -53,6 +53,7 @@ def _uids_in_use() -> set[int]:
                 continue
     return uids
 
+
 DESCRIPTIONS = {
     "root": (
         "root: each exercise runs in its own process as an unprivileged uid, with no network, "
@@ -121,7 +122,9 @@ def _needed_by_python(path: Path, keep: list[Path]) -> bool:
 
 def _blocked_ancestor(keep: list[Path]) -> Path | None:
     """The highest folder that other users cannot pass through on the way to a kept path."""
-    for path in sorted({a for k in keep for a in k.parents if a != Path("/")}, key=lambda p: len(p.parts)):
+    for path in sorted(
+        {a for k in keep for a in k.parents if a != Path("/")}, key=lambda p: len(p.parts)
+    ):
         if path.is_dir() and not path.stat().st_mode & 0o001 and path not in keep:
             return path
     return None
@@ -138,18 +141,31 @@ def _open_the_way(libc: ctypes.CDLL, keep: list[Path]) -> None:
         blocked = _blocked_ancestor(keep)
         if blocked is None:
             return
-        children = sorted({blocked / k.relative_to(blocked).parts[0] for k in keep if blocked in k.parents})
+        children = sorted(
+            {blocked / k.relative_to(blocked).parts[0] for k in keep if blocked in k.parents}
+        )
         staging = Path(tempfile.mkdtemp(prefix="docchat-bind-"))
         held = []
         for index, child in enumerate(children):
             spot = staging / str(index)
             spot.mkdir()
-            _check(libc.mount(str(child).encode(), str(spot).encode(), None, MS_BIND | MS_REC, None), str(child))
+            _check(
+                libc.mount(str(child).encode(), str(spot).encode(), None, MS_BIND | MS_REC, None),
+                str(child),
+            )
             held.append((child, spot))
-        _check(libc.mount(b"tmpfs", str(blocked).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=755"), str(blocked))
+        _check(
+            libc.mount(
+                b"tmpfs", str(blocked).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=755"
+            ),
+            str(blocked),
+        )
         for child, spot in held:
             child.mkdir(parents=True, exist_ok=True)
-            _check(libc.mount(str(spot).encode(), str(child).encode(), None, MS_BIND | MS_REC, None), str(child))
+            _check(
+                libc.mount(str(spot).encode(), str(child).encode(), None, MS_BIND | MS_REC, None),
+                str(child),
+            )
             libc.umount2(str(spot).encode(), MNT_DETACH)
 
 
@@ -170,14 +186,22 @@ def enter_private_namespaces(hide: list[str], keep: list[str]) -> list[str]:
         path = Path(scratch)
         if path.is_dir() and not _needed_by_python(path, keep_paths):
             flags = MS_NOSUID | MS_NODEV
-            _check(libc.mount(b"tmpfs", scratch.encode(), b"tmpfs", flags, b"size=256m,mode=1777"), scratch)
+            _check(
+                libc.mount(b"tmpfs", scratch.encode(), b"tmpfs", flags, b"size=256m,mode=1777"),
+                scratch,
+            )
             covered.append(scratch)
     for folder in hide:
         path = Path(folder).resolve()
         # Never cover a folder that holds Python or the kit: the workers would stop working.
         if path.is_dir() and not _needed_by_python(path, keep_paths):
             opts = b"size=64k,mode=000"
-            _check(libc.mount(b"tmpfs", str(path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts), str(path))
+            _check(
+                libc.mount(
+                    b"tmpfs", str(path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts
+                ),
+                str(path),
+            )
             covered.append(str(path))
     return covered
 

@@ -36,7 +36,7 @@ class Exercise:
         return checks_in(self.checks_module())
 
     def params(self) -> dict[str, Any]:
-        """Values the judge picks afresh for each run (keys, origins, ...), shared with the worker."""
+        """Values the judge picks afresh for each run (keys, origins...), shared with the worker."""
         make = getattr(self.checks_module(), "params", None)
         return dict(make()) if make else {}
 
@@ -89,7 +89,8 @@ def hidden_checks(folder: Path, exercise: Exercise) -> list[tuple[str, CheckFunc
     if not path.is_file():
         return []
     spec = importlib.util.spec_from_file_location(f"hidden_checks.{exercise.slug}", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return checks_in(module)

@@ -19,11 +19,11 @@ class ProtocolError(Exception):
     """The other side sent something that is not a frame, or hung up."""
 
 
-class ChannelClosed(ProtocolError):
+class ChannelClosedError(ProtocolError):
     pass
 
 
-class ChannelTimeout(ProtocolError):
+class ChannelTimeoutError(ProtocolError):
     pass
 
 
@@ -41,16 +41,16 @@ def _recv_exact(sock: socket.socket, size: int, deadline: float | None) -> bytes
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ChannelTimeout("no answer in time")
+                raise ChannelTimeoutError("no answer in time")
             sock.settimeout(left)
         try:
             chunk = sock.recv(min(remaining, 1 << 20))
         except TimeoutError:
-            raise ChannelTimeout("no answer in time") from None
+            raise ChannelTimeoutError("no answer in time") from None
         except OSError as exc:
-            raise ChannelClosed(f"connection lost ({exc.strerror})") from None
+            raise ChannelClosedError(f"connection lost ({exc.strerror})") from None
         if not chunk:
-            raise ChannelClosed("the other side hung up")
+            raise ChannelClosedError("the other side hung up")
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
@@ -69,12 +69,14 @@ def recv_frame(sock: socket.socket, deadline: float | None = None) -> dict[str, 
     return message
 
 
-async def _recv_exact_async(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
+async def _recv_exact_async(
+    loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int
+) -> bytes:
     data = bytearray()
     while len(data) < size:
         chunk = await loop.sock_recv(sock, min(size - len(data), 1 << 20))
         if not chunk:
-            raise ChannelClosed("the other side hung up")
+            raise ChannelClosedError("the other side hung up")
         data.extend(chunk)
     return bytes(data)
 
@@ -93,6 +95,8 @@ async def recv_frame_async(loop: asyncio.AbstractEventLoop, sock: socket.socket)
     return message
 
 
-async def send_frame_async(loop: asyncio.AbstractEventLoop, sock: socket.socket, message: dict[str, Any]) -> None:
+async def send_frame_async(
+    loop: asyncio.AbstractEventLoop, sock: socket.socket, message: dict[str, Any]
+) -> None:
     data = json.dumps(message, separators=(",", ":")).encode()
     await loop.sock_sendall(sock, _HEADER.pack(len(data)) + data)

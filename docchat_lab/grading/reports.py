@@ -29,11 +29,17 @@ def write_all(result: ClassResult, out_dir: Path) -> list[Path]:
 def _csv(result: ClassResult, path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["learner", *[e.id for e in result.exercises], "total", "out_of", "problems"])
+        writer.writerow(
+            ["learner", *[e.id for e in result.exercises], "total", "out_of", "problems"]
+        )
         for learner in result.learners:
             scores = [f"{r.score:g}" for r in learner.exercises]
-            problems = "; ".join(f"{r.exercise} {r.status}" for r in learner.exercises if r.status != "ok")
-            writer.writerow([learner.learner, *scores, f"{learner.total:g}", f"{result.max_total:g}", problems])
+            problems = "; ".join(
+                f"{r.exercise} {r.status}" for r in learner.exercises if r.status != "ok"
+            )
+            writer.writerow(
+                [learner.learner, *scores, f"{learner.total:g}", f"{result.max_total:g}", problems]
+            )
     return path
 
 
@@ -43,8 +49,12 @@ def _json(result: ClassResult, path: Path) -> Path:
         "exercises": [{"id": e.id, "title": e.title, "points": e.points} for e in result.exercises],
         "notes": result.notes,
         "learners": [
-            {"learner": lr.learner, "total": lr.total, "notes": lr.notes,
-             "exercises": [r.to_dict() for r in lr.exercises]}
+            {
+                "learner": lr.learner,
+                "total": lr.total,
+                "notes": lr.notes,
+                "exercises": [r.to_dict() for r in lr.exercises],
+            }
             for lr in result.learners
         ],
     }
@@ -52,8 +62,11 @@ def _json(result: ClassResult, path: Path) -> Path:
     return path
 
 
-def _feedback(learner: LearnerResult, result: ClassResult, titles: dict[str, str], folder: Path) -> list[Path]:
-    head = f"# Feedback for {learner.learner}\n\nTotal: **{learner.total:g} / {result.max_total:g}** points.\n"
+def _feedback(
+    learner: LearnerResult, result: ClassResult, titles: dict[str, str], folder: Path
+) -> list[Path]:
+    total = f"**{learner.total:g} / {result.max_total:g}** points"
+    head = f"# Feedback for {learner.learner}\n\nTotal: {total}.\n"
     notes = "".join(f"- {n}\n" for n in learner.notes)
     markdown = head + (f"\nAbout your submission:\n\n{notes}" if notes else "") + "\n"
     markdown += "\n".join(as_markdown(r, titles[r.exercise]) for r in learner.exercises)
@@ -64,7 +77,8 @@ def _feedback(learner: LearnerResult, result: ClassResult, titles: dict[str, str
     page = _page(
         f"Feedback for {learner.learner}",
         f"<p>Total: <b>{learner.total:g} / {result.max_total:g}</b> points.</p>"
-        + (f"<ul>{note_items}</ul>" if note_items else "") + body,
+        + (f"<ul>{note_items}</ul>" if note_items else "")
+        + body,
     )
     html_path = folder / f"{learner.learner}.html"
     html_path.write_text(page, encoding="utf-8")
@@ -76,17 +90,26 @@ def _rates(result: ClassResult) -> tuple[list[tuple[str, float]], list[tuple[str
     for index, exercise in enumerate(result.exercises):
         runs = [lr.exercises[index] for lr in result.learners if len(lr.exercises) > index]
         full = [r.score == r.points for r in runs]
-        by_exercise.append((f"{exercise.id} {exercise.title}", sum(full) / len(full) if full else 0.0))
+        by_exercise.append(
+            (f"{exercise.id} {exercise.title}", sum(full) / len(full) if full else 0.0)
+        )
         for position, check in enumerate(runs[0].checks if runs else []):
             passed = [r.checks[position].passed for r in runs if len(r.checks) > position]
-            by_check.append((f"{exercise.id} · {check_title(check)}", sum(passed) / len(passed) if passed else 0.0))
+            by_check.append(
+                (
+                    f"{exercise.id} · {check_title(check)}",
+                    sum(passed) / len(passed) if passed else 0.0,
+                )
+            )
     return by_exercise, by_check
 
 
 def _report(result: ClassResult, path: Path) -> Path:
     totals = [lr.total for lr in result.learners]
     by_exercise, by_check = _rates(result)
-    trouble = [(lr.learner, r) for lr in result.learners for r in lr.exercises if r.status in TROUBLE]
+    trouble = [
+        (lr.learner, r) for lr in result.learners for r in lr.exercises if r.status in TROUBLE
+    ]
     rows = "".join(
         f"<tr><td>{html.escape(lr.learner)}</td>"
         + "".join(f"<td>{r.score:g}</td>" for r in lr.exercises)
@@ -96,17 +119,26 @@ def _report(result: ClassResult, path: Path) -> Path:
     header = "".join(f"<th>{e.id}</th>" for e in result.exercises)
     stats = "no submissions"
     if totals:
-        stats = (f"{len(totals)} learners · mean {statistics.mean(totals):.1f} · median "
-                 f"{statistics.median(totals):g} · out of {result.max_total:g}")
-    trouble_items = "".join(
-        f"<li>{html.escape(name)}: {r.exercise} {html.escape(r.detail)}</li>" for name, r in trouble
-    ) or "<li>none</li>"
+        stats = (
+            f"{len(totals)} learners · mean {statistics.mean(totals):.1f} · median "
+            f"{statistics.median(totals):g} · out of {result.max_total:g}"
+        )
+    trouble_items = (
+        "".join(
+            f"<li>{html.escape(name)}: {r.exercise} {html.escape(r.detail)}</li>"
+            for name, r in trouble
+        )
+        or "<li>none</li>"
+    )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
     body = (
         f"<p>{stats}</p><p><b>Isolation:</b> {html.escape(result.isolation)}</p>"
-        "<h2>Score distribution</h2>" + histogram(totals, result.max_total)
-        + "<h2>Full marks per exercise</h2>" + bar_chart(by_exercise)
-        + "<h2>Pass rate per check</h2>" + bar_chart(by_check)
+        "<h2>Score distribution</h2>"
+        + histogram(totals, result.max_total)
+        + "<h2>Full marks per exercise</h2>"
+        + bar_chart(by_exercise)
+        + "<h2>Pass rate per check</h2>"
+        + bar_chart(by_check)
         + f"<h2>Timed out, crashed or out of memory</h2><ul>{trouble_items}</ul>"
         + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
         + f"<h2>Grades</h2><table><tr><th>learner</th>{header}<th>total</th></tr>{rows}</table>"
@@ -118,10 +150,12 @@ def _report(result: ClassResult, path: Path) -> Path:
 def _page(title: str, body: str) -> str:
     style = (
         "body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#1f2328}"
-        "table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top}"
+        "table{border-collapse:collapse}"
+        "td,th{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top}"
     )
     return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>"
         f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n"
     )
 
@@ -136,6 +170,9 @@ def summary(result: ClassResult) -> str:
         f"isolation: {result.isolation}",
     ]
     if totals:
-        lines.append(f"mean {statistics.mean(totals):.1f}, median {statistics.median(totals):g} "
-                     f"out of {result.max_total:g}; {trouble} exercise runs timed out, crashed or ran out of memory")
+        lines.append(
+            f"mean {statistics.mean(totals):.1f}, median {statistics.median(totals):g} "
+            f"out of {result.max_total:g}; "
+            f"{trouble} exercise runs timed out, crashed or ran out of memory"
+        )
     return "\n".join(lines)

@@ -8,18 +8,21 @@ from typing import Any
 from docchat_lab.grading.isolation import Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise
 from docchat_lab.grading.protocol import (
-    ChannelClosed,
-    ChannelTimeout,
+    ChannelClosedError,
+    ChannelTimeoutError,
     ProtocolError,
     recv_frame,
     send_frame,
 )
 from docchat_lab.grading.sandbox import Sandbox, SandboxError, WorkerHandle
-from docchat_lab.grading.subject import CheckFailure, ExerciseAborted, Subject
+from docchat_lab.grading.subject import CheckFailedError, ExerciseAbortedError, Subject
 
 # Why a whole exercise scored zero, in words a learner understands.
 ABORTED = {
-    "timeout": "stopped after the time limit ({limit:.0f} s): an endless loop, or something waiting forever?",
+    "timeout": (
+        "stopped after the time limit ({limit:.0f} s): "
+        "an endless loop, or something waiting forever?"
+    ),
     "memory": "stopped: it went over the memory limit ({memory} MB)",
     "crashed": "its process ended unexpectedly{how}",
     "protocol": "its process wrote something that is not an answer on the grader's channel",
@@ -63,25 +66,35 @@ class ExerciseResult:
         return data
 
 
-def _load_failure(exercise: Exercise, hello: dict[str, Any]) -> CheckFailure | None:
+def _load_failure(exercise: Exercise, hello: dict[str, Any]) -> CheckFailedError | None:
     load = hello.get("load")
     if isinstance(load, dict):
         kind = str(load.get("kind", "import"))
         message = str(load.get("message", ""))[:300]
         line = f" on line {load['line']}" if load.get("line") else ""
         if kind == "syntax":
-            return CheckFailure(f"{exercise.file} has a syntax error{line}: {message}", kind="syntax")
+            return CheckFailedError(
+                f"{exercise.file} has a syntax error{line}: {message}", kind="syntax"
+            )
         if kind == "no-file":
-            return CheckFailure(f"MISSING FILE {exercise.file}: copy it from exercises/", kind="missing")
+            return CheckFailedError(
+                f"MISSING FILE {exercise.file}: copy it from exercises/", kind="missing"
+            )
         if kind == "not-implemented":
-            return CheckFailure(f"not done yet: importing {exercise.file} raised NotImplementedError{line}",
-                                kind="not-implemented")
-        return CheckFailure(f"importing {exercise.file} failed{line}: {load.get('type')}: {message}", kind="error")
+            return CheckFailedError(
+                f"not done yet: importing {exercise.file} raised NotImplementedError{line}",
+                kind="not-implemented",
+            )
+        return CheckFailedError(
+            f"importing {exercise.file} failed{line}: {load.get('type')}: {message}", kind="error"
+        )
     missing = hello.get("missing") or []
     if missing:
         names = ", ".join(str(m) for m in missing[:5])
-        return CheckFailure(f"MISSING FUNCTION {names} in {exercise.file}: keep the names from the exercise",
-                            kind="missing")
+        return CheckFailedError(
+            f"MISSING FUNCTION {names} in {exercise.file}: keep the names from the exercise",
+            kind="missing",
+        )
     return None
 
 
@@ -111,7 +124,7 @@ def run_exercise(
     params = exercise.params()
     companion = params.pop("_companion", None)
     handle: WorkerHandle | None = None
-    aborted: ExerciseAborted | None = None
+    aborted: ExerciseAbortedError | None = None
     try:
         handle = sandbox.spawn(exercise.slug, slot, companion=companion, limits=limits)
         deadline = started + limits.time_s
@@ -122,10 +135,10 @@ def run_exercise(
         subject = Subject(handle, hello, judge_params, deadline)
         for name, check, is_hidden in checks:
             result.checks.append(_run_check(exercise, name, check, subject, failure, is_hidden))
-    except ExerciseAborted as exc:
+    except ExerciseAbortedError as exc:
         aborted = exc
     except SandboxError as exc:
-        aborted = ExerciseAborted("grader", str(exc))
+        aborted = ExerciseAbortedError("grader", str(exc))
     finally:
         report: dict[str, Any] = {}
         if handle is not None:
@@ -138,54 +151,72 @@ def run_exercise(
             kind = "memory"
         result.status = kind if kind in ABORTED and kind != "protocol" else "crashed"
         result.detail = ABORTED[kind if kind in ABORTED else "crashed"].format(
-            limit=limits.time_s, memory=limits.memory_mb, how=_exit_detail(report), detail=aborted.message
+            limit=limits.time_s,
+            memory=limits.memory_mb,
+            how=_exit_detail(report),
+            detail=aborted.message,
         )
         ran = {c.name for c in result.checks}
         for name, _check, is_hidden in checks:
             if name not in ran:
-                result.checks.append(CheckResult(name, False, "not run: " + result.detail, result.status,
-                                                 hidden=is_hidden))
+                result.checks.append(
+                    CheckResult(
+                        name, False, "not run: " + result.detail, result.status, hidden=is_hidden
+                    )
+                )
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
 
-def _start(handle: WorkerHandle, files: dict[str, bytes], params: dict[str, Any], deadline: float) -> dict[str, Any]:
+def _start(
+    handle: WorkerHandle, files: dict[str, bytes], params: dict[str, Any], deadline: float
+) -> dict[str, Any]:
     encoded = {name: base64.b64encode(data).decode() for name, data in files.items()}
     try:
         send_frame(handle.sock, {"files": encoded, "params": params})
         hello = recv_frame(handle.sock, deadline)
-    except ChannelTimeout:
-        raise ExerciseAborted("timeout", "loading the exercise took too long") from None
-    except ChannelClosed as exc:
-        raise ExerciseAborted("crashed", f"the exercise's process stopped ({exc})") from None
+    except ChannelTimeoutError:
+        raise ExerciseAbortedError("timeout", "loading the exercise took too long") from None
+    except ChannelClosedError as exc:
+        raise ExerciseAbortedError("crashed", f"the exercise's process stopped ({exc})") from None
     except ProtocolError as exc:
-        raise ExerciseAborted("protocol", str(exc)) from None
+        raise ExerciseAbortedError("protocol", str(exc)) from None
     except OSError as exc:
-        raise ExerciseAborted("crashed", f"the exercise's process stopped ({exc})") from None
+        raise ExerciseAbortedError("crashed", f"the exercise's process stopped ({exc})") from None
     if hello.get("op") == "fatal":
-        raise ExerciseAborted("memory", "the exercise ran out of memory")
+        raise ExerciseAbortedError("memory", "the exercise ran out of memory")
     if hello.get("op") != "hello":
-        raise ExerciseAborted("protocol", "the exercise's process sent something unexpected")
+        raise ExerciseAbortedError("protocol", "the exercise's process sent something unexpected")
     return hello
 
 
-def _run_check(exercise: Exercise, name: str, check: CheckFunction, subject: Subject,
-               failure: CheckFailure | None, hidden: bool) -> CheckResult:
+def _run_check(
+    exercise: Exercise,
+    name: str,
+    check: CheckFunction,
+    subject: Subject,
+    failure: CheckFailedError | None,
+    hidden: bool,
+) -> CheckResult:
     hint = "" if hidden else exercise.hint_for(name)
     try:
         if failure is not None:
             raise failure
         check(subject)
-    except CheckFailure as exc:
+    except CheckFailedError as exc:
         message = exc.message
         subject_of = getattr(check, "about", None)
         if subject_of and exc.kind in ("assertion", "error"):
             message = f"{subject_of}: {message}"
         message = "a hidden check failed" if hidden else message
         return CheckResult(name, False, message, exc.kind, exc.hint or hint, hidden)
-    except ExerciseAborted:
+    except ExerciseAbortedError:
         raise
-    except Exception as exc:  # noqa: BLE001 - an answer the check could not even read
-        message = "a hidden check failed" if hidden else f"the answer could not be checked ({type(exc).__name__}: {exc})"
+    except Exception as exc:
+        message = (
+            "a hidden check failed"
+            if hidden
+            else f"the answer could not be checked ({type(exc).__name__}: {exc})"
+        )
         return CheckResult(name, False, message[:400], "error", hint, hidden)
     return CheckResult(name, True, "", "", "", hidden)

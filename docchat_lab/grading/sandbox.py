@@ -1,5 +1,6 @@
 """The judge's side of the fork server: start it, spawn workers, kill them, learn how they ended."""
 
+import contextlib
 import itertools
 import json
 import os
@@ -44,8 +45,14 @@ class WorkerHandle:
 class Sandbox:
     """One fork server for a grading session. Use as a context manager."""
 
-    def __init__(self, slugs: list[str], *, mode: str = "auto", hide: list[Path] | None = None,
-                 limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        slugs: list[str],
+        *,
+        mode: str = "auto",
+        hide: list[Path] | None = None,
+        limits: Limits | None = None,
+    ) -> None:
         self.mode = isolation.detect_mode() if mode == "auto" else mode
         if self.mode not in isolation.DESCRIPTIONS:
             raise SandboxError(f"unknown isolation mode {mode!r}")
@@ -87,14 +94,22 @@ class Sandbox:
             "keep": keep + [p for p in sys.path if p],
             "scratch": self._scratch.name,
         }
-        command = [sys.executable, "-m", "docchat_lab.grading.zygote", str(theirs.fileno()), json.dumps(config)]
+        command = [
+            sys.executable,
+            "-m",
+            "docchat_lab.grading.zygote",
+            str(theirs.fileno()),
+            json.dumps(config),
+        ]
         if self.mode == "bwrap":
             command = self._bwrap_prefix() + command
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         self._process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=env)
         theirs.close()
         self._control = ours
-        self._reader = threading.Thread(target=self._read, args=(ours,), name="sandbox-reader", daemon=True)
+        self._reader = threading.Thread(
+            target=self._read, args=(ours,), name="sandbox-reader", daemon=True
+        )
         self._reader.start()
         if not self._ready.wait(timeout):
             self.close()
@@ -106,7 +121,7 @@ class Sandbox:
         args = ["bwrap", "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent"]
         for path in self.hide:
             args += ["--tmpfs", path]
-        return args + ["--"]
+        return [*args, "--"]
 
     def _read(self, control: socket.socket) -> None:
         while True:
@@ -157,8 +172,14 @@ class Sandbox:
             self._ready.clear()
             self.start()
 
-    def spawn(self, slug: str, slot: int, *, companion: dict[str, Any] | None = None,
-              limits: Limits | None = None) -> WorkerHandle:
+    def spawn(
+        self,
+        slug: str,
+        slot: int,
+        *,
+        companion: dict[str, Any] | None = None,
+        limits: Limits | None = None,
+    ) -> WorkerHandle:
         if self._control is None or self._closed:
             raise SandboxError("the sandbox is not running")
         if self._dead or (self._process is not None and self._process.poll() is not None):
@@ -188,11 +209,8 @@ class Sandbox:
     def kill(self, run: str) -> None:
         if self._control is None or self._closed:
             return
-        with self._lock:
-            try:
-                self._control.send(json.dumps({"op": "kill", "run": run}).encode())
-            except OSError:
-                pass
+        with self._lock, contextlib.suppress(OSError):
+            self._control.send(json.dumps({"op": "kill", "run": run}).encode())
 
     def wait_exit(self, run: str, timeout: float) -> dict[str, Any]:
         with self._lock:
@@ -211,10 +229,8 @@ class Sandbox:
         self._closed = True
         if self._control is not None:
             # shutdown() first: close() alone would wait for the reader thread's recv().
-            try:
+            with contextlib.suppress(OSError):
                 self._control.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self._control.close()
         if self._process is not None:
             try:

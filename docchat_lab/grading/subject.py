@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from docchat_lab.grading.protocol import (
-    ChannelClosed,
-    ChannelTimeout,
+    ChannelClosedError,
+    ChannelTimeoutError,
     ProtocolError,
     recv_frame,
     send_frame,
@@ -22,7 +22,7 @@ from docchat_lab.grading.sandbox import WorkerHandle
 NOT_IMPLEMENTED = "NotImplementedError"
 
 
-class CheckFailure(AssertionError):
+class CheckFailedError(AssertionError):
     """A check did not pass. `kind` says why: assertion, not-implemented, missing, error."""
 
     def __init__(self, message: str, *, kind: str = "assertion", hint: str | None = None) -> None:
@@ -32,7 +32,7 @@ class CheckFailure(AssertionError):
         self.hint = hint
 
 
-class ExerciseAborted(Exception):
+class ExerciseAbortedError(Exception):
     """The worker had to be stopped: timeout, crashed, memory or protocol. Scores zero."""
 
     def __init__(self, kind: str, message: str) -> None:
@@ -41,7 +41,7 @@ class ExerciseAborted(Exception):
         self.message = message
 
 
-def learner_error(what: str, exception: dict[str, Any]) -> CheckFailure:
+def learner_error(what: str, exception: dict[str, Any]) -> CheckFailedError:
     """A readable failure for an exception the submission's code raised."""
     name = str(exception.get("type", "Exception"))[:100]
     message = str(exception.get("message", ""))[:300]
@@ -52,9 +52,10 @@ def learner_error(what: str, exception: dict[str, Any]) -> CheckFailure:
     if name == NOT_IMPLEMENTED:
         where = f" (line {exception['line']})" if exception.get("line") else ""
         # No request or value in the message: a stub's feedback must read the same every run.
-        return CheckFailure(f"not done yet: {message or 'NotImplementedError'}{where}",
-                            kind="not-implemented")
-    return CheckFailure(f"{what} raised {name}{where}: {message}", kind="error")
+        return CheckFailedError(
+            f"not done yet: {message or 'NotImplementedError'}{where}", kind="not-implemented"
+        )
+    return CheckFailedError(f"{what} raised {name}{where}: {message}", kind="error")
 
 
 class Headers:
@@ -78,7 +79,8 @@ class Response:
         self.exception: dict[str, Any] | None = reply.get("exception")
         status = reply.get("status", 500)
         self.status_code = status if isinstance(status, int) and 100 <= status < 600 else 500
-        raw_headers = reply.get("headers") if isinstance(reply.get("headers"), list) else []
+        headers = reply.get("headers")
+        raw_headers: list[Any] = headers if isinstance(headers, list) else []
         pairs = [(h[0], h[1]) for h in raw_headers if isinstance(h, list) and len(h) == 2]
         self.headers = Headers(pairs)
         try:
@@ -95,7 +97,7 @@ class Response:
         try:
             return json.loads(self.content)
         except ValueError:
-            raise CheckFailure(
+            raise CheckFailedError(
                 f"{self.request} answered {self.status_code} with a body that is not JSON: "
                 f"{self.text[:120]!r}"
             ) from None
@@ -110,8 +112,14 @@ class Response:
 
 
 class Subject:
-    def __init__(self, handle: WorkerHandle, hello: dict[str, Any], params: dict[str, Any],
-                 deadline: float, request_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        handle: WorkerHandle,
+        hello: dict[str, Any],
+        params: dict[str, Any],
+        deadline: float,
+        request_timeout: float = 10.0,
+    ) -> None:
         self.handle = handle
         self.hello = hello
         self.params = params
@@ -124,7 +132,7 @@ class Subject:
         try:
             send_frame(self.handle.sock, message)
         except OSError:
-            raise ExerciseAborted("crashed", "the exercise's process stopped") from None
+            raise ExerciseAbortedError("crashed", "the exercise's process stopped") from None
         return str(message["id"])
 
     def _wait(self, ids: list[str], timeout: float) -> dict[str, tuple[dict[str, Any], float]]:
@@ -133,25 +141,53 @@ class Subject:
         while len(got) < len(ids):
             try:
                 frame = recv_frame(self.handle.sock, deadline)
-            except ChannelTimeout:
-                raise ExerciseAborted("timeout", "the exercise did not answer in time") from None
-            except ChannelClosed as exc:
-                raise ExerciseAborted("crashed", f"the exercise's process stopped ({exc})") from None
+            except ChannelTimeoutError:
+                raise ExerciseAbortedError(
+                    "timeout", "the exercise did not answer in time"
+                ) from None
+            except ChannelClosedError as exc:
+                raise ExerciseAbortedError(
+                    "crashed", f"the exercise's process stopped ({exc})"
+                ) from None
             except ProtocolError as exc:
-                raise ExerciseAborted("protocol", str(exc)) from None
+                raise ExerciseAbortedError("protocol", str(exc)) from None
             if frame.get("op") == "fatal":
-                raise ExerciseAborted(str(frame.get("kind", "crashed")), "the exercise ran out of memory")
+                raise ExerciseAbortedError(
+                    str(frame.get("kind", "crashed")), "the exercise ran out of memory"
+                )
             frame_id = frame.get("id")
             if isinstance(frame_id, str) and frame_id in ids:
                 got[frame_id] = (frame, time.monotonic())
         return got
 
-    def request(self, method: str, path: str, *, json_body: Any = None, headers: dict[str, str] | None = None,
-                content: bytes | None = None, app: str = "main", timeout: float | None = None) -> Response:
-        return self.concurrently([dict(method=method, path=path, json_body=json_body, headers=headers,
-                                       content=content, app=app)], timeout=timeout)[0][0]
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        app: str = "main",
+        timeout: float | None = None,
+    ) -> Response:
+        return self.concurrently(
+            [
+                dict(
+                    method=method,
+                    path=path,
+                    json_body=json_body,
+                    headers=headers,
+                    content=content,
+                    app=app,
+                )
+            ],
+            timeout=timeout,
+        )[0][0]
 
-    def concurrently(self, requests: list[dict[str, Any]], timeout: float | None = None) -> list[tuple[Response, float]]:
+    def concurrently(
+        self, requests: list[dict[str, Any]], timeout: float | None = None
+    ) -> list[tuple[Response, float]]:
         """Send all requests at once; each answer with the seconds it took to arrive."""
         start = time.monotonic()
         sent: list[tuple[str, str]] = []
@@ -163,7 +199,10 @@ class Subject:
                 headers.setdefault("content-type", "application/json")
             label = f"{spec['method']} {spec['path']}"
             message = {
-                "op": "http", "app": spec.get("app", "main"), "method": spec["method"], "path": spec["path"],
+                "op": "http",
+                "app": spec.get("app", "main"),
+                "method": spec["method"],
+                "path": spec["path"],
                 "headers": [[k, v] for k, v in headers.items()],
                 "body": base64.b64encode(content).decode() if content else None,
             }
@@ -177,7 +216,7 @@ class Subject:
             out.append((Response(label, reply), arrived - start))
         return out
 
-    def _app_failure(self, label: str, reply: dict[str, Any]) -> CheckFailure:
+    def _app_failure(self, label: str, reply: dict[str, Any]) -> CheckFailedError:
         exception = reply.get("exception") if isinstance(reply.get("exception"), dict) else {}
         what = "building the app" if reply.get("app_failed") else label
         return learner_error(what, exception or {})

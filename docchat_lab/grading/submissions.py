@@ -54,13 +54,18 @@ def _from_folder(folder: Path, wanted: set[str], submission: Submission) -> None
             elif stat.S_ISDIR(mode):
                 if depth + 1 <= MAX_DEPTH and not entry.name.startswith("."):
                     stack.append((entry, depth + 1))
-            elif stat.S_ISREG(mode) and entry.name in wanted:
-                if entry.name not in found or depth < found[entry.name][0]:
-                    found[entry.name] = (depth, entry)
+            elif (
+                stat.S_ISREG(mode)
+                and entry.name in wanted
+                and (entry.name not in found or depth < found[entry.name][0])
+            ):
+                found[entry.name] = (depth, entry)
     for name, (_depth, path) in sorted(found.items()):
         size = path.lstat().st_size
         if size > MAX_FILE:
-            submission.notes.append(f"{name} is {size // 1024} KB, over the {MAX_FILE // 1024} KB limit")
+            submission.notes.append(
+                f"{name} is {size // 1024} KB, over the {MAX_FILE // 1024} KB limit"
+            )
             continue
         submission.files[name] = path.read_bytes()[:MAX_FILE]
 
@@ -70,7 +75,9 @@ def _from_zip(path: Path, wanted: set[str], submission: Submission) -> None:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             if len(infos) > MAX_ENTRIES:
-                submission.notes.append(f"the zip holds {len(infos)} entries; only exercise files were read")
+                submission.notes.append(
+                    f"the zip holds {len(infos)} entries; only exercise files were read"
+                )
             best: dict[str, tuple[int, zipfile.ZipInfo]] = {}
             for info in infos[:MAX_ENTRIES]:
                 name = info.filename.replace("\\", "/")
@@ -86,7 +93,9 @@ def _from_zip(path: Path, wanted: set[str], submission: Submission) -> None:
                         best[parts[-1]] = (depth, info)
             for name, (_depth, info) in sorted(best.items()):
                 if info.file_size > MAX_FILE:
-                    submission.notes.append(f"{name} is {info.file_size // 1024} KB, over the limit")
+                    submission.notes.append(
+                        f"{name} is {info.file_size // 1024} KB, over the limit"
+                    )
                     continue
                 with archive.open(info) as handle:
                     data = handle.read(MAX_FILE + 1)  # never trust the declared size
@@ -94,7 +103,14 @@ def _from_zip(path: Path, wanted: set[str], submission: Submission) -> None:
                     submission.notes.append(f"{name} unpacks to more than {MAX_FILE // 1024} KB")
                     continue
                 submission.files[name] = data
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        ValueError,
+    ) as exc:
         submission.files.clear()
         submission.notes.append(f"not a readable zip file ({type(exc).__name__})")
 

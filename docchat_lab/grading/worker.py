@@ -29,7 +29,7 @@ EXIT_PROTOCOL, EXIT_MEMORY = 70, 71
 def _text(value: object, limit: int = 500) -> str:
     try:
         text = str(value)
-    except BaseException:  # noqa: BLE001 - a submission's __str__ may do anything
+    except BaseException:
         text = "<unprintable>"
     return text[:limit]
 
@@ -91,11 +91,16 @@ class Worker:
     def _load(self) -> dict[str, Any] | None:
         path = Path(self.learner_file)
         if not path.is_file():
-            return {"kind": "no-file", "type": "FileNotFoundError", "message": f"{path.name} is missing"}
+            return {
+                "kind": "no-file",
+                "type": "FileNotFoundError",
+                "message": f"{path.name} is missing",
+            }
         sys.path.insert(0, str(path.parent))
         try:
             spec = importlib.util.spec_from_file_location(self.slug, path)
-            assert spec is not None and spec.loader is not None
+            assert spec is not None
+            assert spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             sys.modules[self.slug] = module
             spec.loader.exec_module(module)
@@ -105,7 +110,7 @@ class Worker:
             return {"kind": "syntax", **describe(exc, self.learner_file)}
         except NotImplementedError as exc:
             return {"kind": "not-implemented", **describe(exc, self.learner_file)}
-        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
+        except BaseException as exc:
             return {"kind": "import", **describe(exc, self.learner_file)}
         self.module = module
         return None
@@ -115,19 +120,19 @@ class Worker:
         if name in self.apps:
             return self.apps[name]
         if name in self.app_errors:
-            raise _AppFailed(self.app_errors[name])
+            raise _AppFailedError(self.app_errors[name])
         factories = self.harness.apps(self.module, self.params)
         if name not in factories:
-            raise _AppFailed({"type": "LookupError", "message": f"no app called {name!r}"})
+            raise _AppFailedError({"type": "LookupError", "message": f"no app called {name!r}"})
         try:
             app = factories[name]()
             state: dict[str, Any] = {}
             await asgi_driver.start_lifespan(app, state)
         except MemoryError:
             raise
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             self.app_errors[name] = describe(exc, self.learner_file)
-            raise _AppFailed(self.app_errors[name]) from None
+            raise _AppFailedError(self.app_errors[name]) from None
         self.apps[name], self.app_states[name] = app, state
         return app
 
@@ -136,9 +141,9 @@ class Worker:
             result = await self._dispatch(message)
         except MemoryError:
             _fatal_memory(self.sock)
-        except _AppFailed as failed:
+        except _AppFailedError as failed:
             result = {"ok": False, "exception": failed.info, "app_failed": True}
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             result = {"ok": False, "exception": describe(exc, self.learner_file)}
         result["id"] = message.get("id")
         try:
@@ -154,7 +159,9 @@ class Worker:
             probe: Callable[..., Any] = self.harness.PROBES[message["name"]]
             loop = asyncio.get_running_loop()
             args = message.get("args", {})
-            value = await loop.run_in_executor(None, lambda: probe(self.module, self.params, **args))
+            value = await loop.run_in_executor(
+                None, lambda: probe(self.module, self.params, **args)
+            )
             return {"ok": True, "value": value}
         raise ProtocolError(f"unknown op {op!r}")
 
@@ -164,8 +171,12 @@ class Worker:
         body = message.get("body")
         headers = [(str(k), str(v)) for k, v in message.get("headers") or []]
         response, error = await asgi_driver.request(
-            app, message["method"], message["path"], headers,
-            base64.b64decode(body) if body else b"", self.app_states[name],
+            app,
+            message["method"],
+            message["path"],
+            headers,
+            base64.b64decode(body) if body else b"",
+            self.app_states[name],
         )
         if isinstance(error, MemoryError):
             raise error
@@ -195,7 +206,7 @@ class Worker:
             task.add_done_callback(tasks.discard)
 
 
-class _AppFailed(Exception):
+class _AppFailedError(Exception):
     def __init__(self, info: dict[str, Any]) -> None:
         super().__init__(info.get("message", ""))
         self.info = info

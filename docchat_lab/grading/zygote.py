@@ -5,6 +5,7 @@ checks or the solutions: it only learns an exercise's name, a uid and limits, an
 the socket the worker will talk to the judge over.
 """
 
+import contextlib
 import gc
 import importlib
 import json
@@ -73,8 +74,15 @@ class ForkServer:
         path.chmod(0o700)
         return path
 
-    def _fork(self, role: str, keep: list[int], uid: int | None, workdir: Path,
-              limits: isolation.Limits, args: dict[str, Any]) -> int:
+    def _fork(
+        self,
+        role: str,
+        keep: list[int],
+        uid: int | None,
+        workdir: Path,
+        limits: isolation.Limits,
+        args: dict[str, Any],
+    ) -> int:
         output = os.open(workdir / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         if uid is not None:
             os.fchown(output, uid, uid)
@@ -96,7 +104,7 @@ class ForkServer:
             from docchat_lab.grading import worker
 
             worker.run(role, keep, args)
-        except BaseException:  # noqa: BLE001 - a child must never return into the server loop
+        except BaseException:
             traceback.print_exc()
         finally:
             os._exit(70)
@@ -142,10 +150,8 @@ class ForkServer:
         if run is None:
             return
         for pid in run.pids:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         for uid in run.uids:
             isolation.sweep_uid(uid)
 
@@ -159,7 +165,7 @@ class ForkServer:
                 return
             run_id = self.owner.pop(pid, None)
             run = self.runs.get(run_id) if run_id else None
-            if run is None:
+            if run is None or run_id is None:
                 continue  # an orphan we adopted as subreaper
             run.pids.discard(pid)
             if pid == run.main_pid:

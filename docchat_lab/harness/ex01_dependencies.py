@@ -43,11 +43,15 @@ def _aliases(module: ModuleType, params: dict[str, Any]) -> FastAPI:
         if points_at is None:
             raise NotImplementedError(f"{name} is not an Annotated[..., Depends(...)] alias yet")
         if points_at is not target:
-            raise TypeError(f"{name} depends on {getattr(points_at, '__name__', points_at)}, not {target.__name__}")
+            raise TypeError(
+                f"{name} depends on {getattr(points_at, '__name__', points_at)}, "
+                f"not {target.__name__}"
+            )
     app = FastAPI()
 
     @app.get("/documents")
-    def documents(page: module.PageDep, key: module.ApiKeyDep) -> dict[str, Any]:
+    # The learner's own aliases, exactly as a route would use them.
+    def documents(page: module.PageDep, key: module.ApiKeyDep) -> dict[str, Any]:  # type: ignore[name-defined]
         return {"skip": field(page, "skip"), "limit": field(page, "limit"), "key": key}
 
     return _with_keys(app, module, params)

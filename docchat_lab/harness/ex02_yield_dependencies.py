@@ -27,7 +27,13 @@ from sqlalchemy.pool import NullPool, QueuePool
 from docchat_lab.harness.support import depends_target, warm_fastapi
 
 REQUIRED = (
-    "SessionLocal", "Base", "Tag", "get_db", "get_db_transaction", "SessionDep", "TransactionDep",
+    "SessionLocal",
+    "Base",
+    "Tag",
+    "get_db",
+    "get_db_transaction",
+    "SessionDep",
+    "TransactionDep",
 )
 POOL_SIZE = 2
 POOL_TIMEOUT = 0.25

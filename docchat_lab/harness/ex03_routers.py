@@ -15,8 +15,13 @@ from fastapi import APIRouter, FastAPI
 from docchat_lab.harness.support import warm_fastapi
 
 REQUIRED = (
-    "DocumentIn", "DocumentOut", "DocumentStore", "get_store", "StoreDep",
-    "build_documents_router", "create_app",
+    "DocumentIn",
+    "DocumentOut",
+    "DocumentStore",
+    "get_store",
+    "StoreDep",
+    "build_documents_router",
+    "create_app",
 )
 
 

@@ -48,8 +48,11 @@ def _timing(module: ModuleType, params: dict[str, Any]) -> FastAPI:
     # this app does not depend on add_cors being written.
     app = _routes()
     app.add_middleware(
-        CORSMiddleware, allow_origins=list(params["origins"]), allow_credentials=True,
-        allow_methods=["*"], allow_headers=["*"],
+        CORSMiddleware,
+        allow_origins=list(params["origins"]),
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
     )
     module.add_timing(app)
     return app
@@ -59,8 +62,9 @@ def apps(module: ModuleType, params: dict[str, Any]) -> dict[str, Callable[[], A
     return {"cors": lambda: _cors(module, params), "timing": lambda: _timing(module, params)}
 
 
-def configure(module: ModuleType, params: dict[str, Any], origins: Any = None,
-              allow_credentials: bool = True) -> dict[str, Any]:
+def configure(
+    module: ModuleType, params: dict[str, Any], origins: Any = None, allow_credentials: bool = True
+) -> dict[str, Any]:
     """Call add_cors on a fresh app; report whether it raised, and what."""
     app = FastAPI()
     try:

@@ -23,7 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from docchat_lab.harness.support import warm_fastapi
 
 REQUIRED = (
-    "Base", "Document", "SessionLocal", "split_into_chunks", "process_document", "create_app",
+    "Base",
+    "Document",
+    "SessionLocal",
+    "split_into_chunks",
+    "process_document",
+    "create_app",
 )
 
 # Set while the harness drives a request: {"responded": bool}; None outside any request.
@@ -172,8 +177,12 @@ def _row(module: ModuleType, state: _State, document_id: int) -> dict[str, Any] 
         if document is None:
             return None
         return {
-            "id": document.id, "title": document.title, "content": document.content,
-            "status": document.status, "chunk_count": document.chunk_count, "error": document.error,
+            "id": document.id,
+            "title": document.title,
+            "content": document.content,
+            "status": document.status,
+            "chunk_count": document.chunk_count,
+            "error": document.error,
         }
 
 
@@ -233,6 +242,9 @@ def process_missing(module: ModuleType, params: dict[str, Any], document_id: int
 
 
 PROBES: dict[str, Callable[..., Any]] = {
-    "stored": stored, "count": count, "trace": trace, "process": process,
+    "stored": stored,
+    "count": count,
+    "trace": trace,
+    "process": process,
     "process_missing": process_missing,
 }

@@ -23,8 +23,14 @@ from docchat_lab.harness.support import warm_fastapi
 
 REQUIRED = ("Settings", "get_settings", "create_app")
 PREFIX = "DOCCHAT_"
-FIELDS = ("database_url", "openai_api_key", "cors_origins", "chunk_size", "chunk_overlap",
-          "max_upload_bytes")
+FIELDS = (
+    "database_url",
+    "openai_api_key",
+    "cors_origins",
+    "chunk_size",
+    "chunk_overlap",
+    "max_upload_bytes",
+)
 TEXT_LIMIT = 4000
 
 
@@ -34,8 +40,9 @@ def warm_up() -> None:
     from pydantic_settings import BaseSettings, SettingsConfigDict
 
     class _Warm(BaseSettings):
-        model_config = SettingsConfigDict(env_prefix="DOCCHAT_WARM_", env_file=".env",
-                                          extra="ignore")
+        model_config = SettingsConfigDict(
+            env_prefix="DOCCHAT_WARM_", env_file=".env", extra="ignore"
+        )
         origins: list[str] = []
 
     _Warm()
@@ -109,8 +116,9 @@ def _error(exc: ValidationError) -> dict[str, Any]:
     }
 
 
-def settings(module: ModuleType, params: dict[str, Any], env: dict[str, str],
-             dotenv: str | None = None) -> dict[str, Any]:
+def settings(
+    module: ModuleType, params: dict[str, Any], env: dict[str, str], dotenv: str | None = None
+) -> dict[str, Any]:
     """Build Settings() with this environment (and .env); its values and printed forms, or the
     validation error."""
     _require_fields(module)

@@ -146,7 +146,9 @@ def build(allow_every_origin: bool) -> FastAPI:
     app = FastAPI(title="Documents")
     _routes(app)
     origins = ["*"] if allow_every_origin else [FRONTEND]
-    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(
+        CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"]
+    )
     return app
 
 

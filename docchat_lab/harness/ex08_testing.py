@@ -69,14 +69,18 @@ class _CompanionTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         target = request.url.raw_path.decode("ascii", "replace")
-        reply = self.channel.ask({
-            "op": "http",
-            "variant": self.label,
-            "method": request.method,
-            "target": target,
-            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in request.headers.raw],
-            "body": base64.b64encode(request.read()).decode(),
-        })
+        reply = self.channel.ask(
+            {
+                "op": "http",
+                "variant": self.label,
+                "method": request.method,
+                "target": target,
+                "headers": [
+                    [k.decode("latin-1"), v.decode("latin-1")] for k, v in request.headers.raw
+                ],
+                "body": base64.b64encode(request.read()).decode(),
+            }
+        )
         return httpx.Response(
             reply["status"],
             headers=[(k, v) for k, v in reply["headers"]],
@@ -102,7 +106,9 @@ class _VariantPlugin:
         label = request.param
         self.channel.ask({"op": "reset", "variant": label})
         transport = _CompanionTransport(self.channel, label)
-        with httpx.Client(transport=transport, base_url="http://testserver", follow_redirects=True) as session:
+        with httpx.Client(
+            transport=transport, base_url="http://testserver", follow_redirects=True
+        ) as session:
             yield session
 
     @pytest.hookimpl(hookwrapper=True)
@@ -125,8 +131,20 @@ class _VariantPlugin:
 # Built-in plugins a grading run has no use for: each costs time on every test.
 _QUIET_PLUGINS = [
     arg
-    for name in ("cacheprovider", "faulthandler", "terminal", "junitxml", "doctest", "pastebin",
-                 "stepwise", "lfplugin", "nfplugin", "legacypath", "tmpdir", "logging")
+    for name in (
+        "cacheprovider",
+        "faulthandler",
+        "terminal",
+        "junitxml",
+        "doctest",
+        "pastebin",
+        "stepwise",
+        "lfplugin",
+        "nfplugin",
+        "legacypath",
+        "tmpdir",
+        "logging",
+    )
     for arg in ("-p", f"no:{name}")
 ]
 
@@ -144,8 +162,16 @@ def run_tests(module: ModuleType, params: dict[str, Any]) -> dict[str, Any]:
     config = folder / "pytest.ini"
     config.write_text("[pytest]\n", encoding="utf-8")
     code = pytest.main(
-        [str(learner_file), "-c", str(config), "--rootdir", str(folder),
-         "--capture=no", "--import-mode=importlib", *_QUIET_PLUGINS],
+        [
+            str(learner_file),
+            "-c",
+            str(config),
+            "--rootdir",
+            str(folder),
+            "--capture=no",
+            "--import-mode=importlib",
+            *_QUIET_PLUGINS,
+        ],
         plugins=[plugin],
     )
     return {"exit_code": int(code), "outcomes": plugin.outcomes}
@@ -183,13 +209,21 @@ def serve_companion(sock: socket.socket, params: dict[str, Any]) -> None:
                 continue
             headers = [(str(k), str(v)) for k, v in message.get("headers", [])]
             response, _error = await asgi_driver.request(
-                ex08_app.app_for(copy.variant), message["method"], message["target"], headers,
-                base64.b64decode(message.get("body") or ""), {"copy": copy},
+                ex08_app.app_for(copy.variant),
+                message["method"],
+                message["target"],
+                headers,
+                base64.b64decode(message.get("body") or ""),
+                {"copy": copy},
             )
-            await send_frame_async(loop, sock, {
-                "status": response.status,
-                "headers": [[k, v] for k, v in response.headers],
-                "body": base64.b64encode(bytes(response.body)).decode(),
-            })
+            await send_frame_async(
+                loop,
+                sock,
+                {
+                    "status": response.status,
+                    "headers": [[k, v] for k, v in response.headers],
+                    "body": base64.b64encode(bytes(response.body)).decode(),
+                },
+            )
 
     asyncio.run(serve())

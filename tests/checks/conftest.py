@@ -15,7 +15,8 @@ EXERCISES = ROOT / "exercises"
 def ready_exercises() -> list[Exercise]:
     """Exercises whose checks exist (all of them, once the kit is complete)."""
     return [
-        e for e in exercises()
+        e
+        for e in exercises()
         if importlib.util.find_spec(f"docchat_lab.checks.{e.slug}") is not None
         and (SOLUTIONS / e.file).is_file()
     ]

@@ -49,14 +49,19 @@ def test_exercises_folder_is_generated_from_solutions() -> None:
 
 def test_solutions_folder_holds_only_reference_answers() -> None:
     allowed = {e.file for e in exercises()} | {"README.exercises.md"}
-    stray = sorted(p.name for p in SOLUTIONS.iterdir() if p.name not in allowed and p.name != "__pycache__")
+    stray = sorted(
+        p.name for p in SOLUTIONS.iterdir() if p.name not in allowed and p.name != "__pycache__"
+    )
     assert stray == []
 
 
 def test_every_exercise_has_solution_checks_and_hints() -> None:
-    assert [e.id for e in READY] == [e.id for e in exercises()], "exercises without checks or solution"
+    assert [e.id for e in READY] == [e.id for e in exercises()], (
+        "exercises without checks or solution"
+    )
     for exercise in exercises():
-        assert exercise.hint.strip() and "TODO" not in exercise.hint, exercise.id
+        assert exercise.hint.strip(), exercise.id
+        assert "TODO" not in exercise.hint, exercise.id
         names = {name for name, _ in exercise.checks()}
         unknown = set(exercise.hints) - names
         assert not unknown, f"{exercise.id}: hints for checks that do not exist: {unknown}"

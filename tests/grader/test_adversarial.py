@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docchat_lab.grading.grade import ClassResult, grade
-from docchat_lab.grading.isolation import Limits, UID_BLOCK, detect_mode
+from docchat_lab.grading.isolation import UID_BLOCK, Limits, detect_mode
 from docchat_lab.grading.reports import write_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,14 +35,14 @@ EXPECTED = {
     "read_the_answers": (0, "ok"),
     "network_and_writes": (0, "ok"),
 }
-HIDDEN_CHECK = '''
+HIDDEN_CHECK = """
 from docchat_lab.grading.expect import expect_status
 
 SECRET_EXPECTATION = 422
 
 def test_limit_far_too_large(ex):
     expect_status(ex.get("/page?limit=5000"), SECRET_EXPECTATION)
-'''
+"""
 
 
 def _submission(text: str, tmp: Path, paths: dict[str, Path]) -> str:
@@ -81,8 +81,15 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[ClassResult, Path,
     with zipfile.ZipFile(submissions / "zipped.zip", "w") as archive:
         archive.writestr("../../escape/ex01_dependencies.py", "raise SystemExit")
         archive.writestr("work/exercises/ex01_dependencies.py", SOLUTION.read_text())
-    result = grade(submissions, out, hidden=hidden, jobs=4, limits=Limits(time_s=4, memory_mb=512),
-                   show_progress=False, only=["ex01", "ex03"])
+    result = grade(
+        submissions,
+        out,
+        hidden=hidden,
+        jobs=4,
+        limits=Limits(time_s=4, memory_mb=512),
+        show_progress=False,
+        only=["ex01", "ex03"],
+    )
     write_all(result, out)
     return result, out, honest
 
@@ -114,11 +121,14 @@ def test_hidden_checks_never_show_their_code_or_expectations(graded) -> None:
     result, out, _honest = graded
     failing = _learner(result, "eq_always_true").exercises[0]
     hidden = [c for c in failing.checks if c.hidden]
-    assert hidden and not hidden[0].passed
-    assert hidden[0].message == "a hidden check failed" and hidden[0].hint == ""
+    assert hidden
+    assert not hidden[0].passed
+    assert hidden[0].message == "a hidden check failed"
+    assert hidden[0].hint == ""
     for page in (out / "feedback").iterdir():
         text = page.read_text()
-        assert "SECRET_EXPECTATION" not in text and "limit_far_too_large" not in text
+        assert "SECRET_EXPECTATION" not in text
+        assert "limit_far_too_large" not in text
         assert "5000" not in text
 
 
@@ -129,7 +139,8 @@ def test_awkward_folders_are_graded_not_fatal(graded) -> None:
     assert _learner(result, "empty").total == 0
     assert any("not a readable zip" in n for n in _learner(result, "corrupt").notes)
     sneaky = _learner(result, "sneaky")
-    assert sneaky.total == 0 and any("symbolic link" in n for n in sneaky.notes)
+    assert sneaky.total == 0
+    assert any("symbolic link" in n for n in sneaky.notes)
     assert _learner(result, "zipped").exercises[0].score == 10  # the real file, not the escape
     assert any("stray-notes.txt" in n for n in result.notes)
 

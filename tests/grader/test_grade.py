@@ -60,7 +60,8 @@ def test_grades_json_has_the_detail_of_every_check(graded) -> None:
     assert data["isolation"]
     learner = next(lr for lr in data["learners"] if lr["learner"] == "as-shipped")
     first = learner["exercises"][0]
-    assert first["checks"] and {"name", "passed", "message", "hint"} <= set(first["checks"][0])
+    assert first["checks"]
+    assert {"name", "passed", "message", "hint"} <= set(first["checks"][0])
 
 
 def test_feedback_for_each_learner_in_markdown_and_html(graded) -> None:
@@ -68,7 +69,8 @@ def test_feedback_for_each_learner_in_markdown_and_html(graded) -> None:
     for learner in ("reference", "as-shipped"):
         markdown = (out / "feedback" / f"{learner}.md").read_text(encoding="utf-8")
         page = (out / "feedback" / f"{learner}.html").read_text(encoding="utf-8")
-        assert f"Feedback for {learner}" in markdown and "<table>" in page
+        assert f"Feedback for {learner}" in markdown
+        assert "<table>" in page
     assert "not done yet" in (out / "feedback" / "as-shipped.md").read_text(encoding="utf-8")
 
 
@@ -82,8 +84,14 @@ def test_class_report_has_charts_and_the_isolation_in_force(graded) -> None:
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "docchat_lab", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "docchat_lab", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_grade_command_refuses_a_missing_folder_with_a_clear_message(tmp_path: Path) -> None:
@@ -95,13 +103,16 @@ def test_grade_command_refuses_a_missing_folder_with_a_clear_message(tmp_path: P
 def test_grade_command_refuses_an_unknown_exercise(tmp_path: Path) -> None:
     (tmp_path / "subs").mkdir()
     done = _cli("grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--only", "ex42")
-    assert done.returncode == 2 and "no exercise 'ex42'" in done.stderr
+    assert done.returncode == 2
+    assert "no exercise 'ex42'" in done.stderr
 
 
 def test_grade_command_end_to_end(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
     shutil.copytree(ROOT / "solutions", subs / "ada")
-    done = _cli("grade", str(subs), "--out", str(tmp_path / "out"), "--only", "ex01", "ex03", "--quiet")
+    done = _cli(
+        "grade", str(subs), "--out", str(tmp_path / "out"), "--only", "ex01", "ex03", "--quiet"
+    )
     assert done.returncode == 0, done.stderr
     assert "graded 1 submissions x 2 exercises" in done.stdout
     assert (tmp_path / "out" / "feedback" / "ada.html").is_file()

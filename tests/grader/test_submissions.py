@@ -16,7 +16,9 @@ def test_learner_ids_are_safe_and_unique() -> None:
     assert learner_id("../..", taken) == "learner"
 
 
-def test_folder_submission_takes_only_exercise_files_from_the_shallowest_place(tmp_path: Path) -> None:
+def test_folder_submission_takes_only_exercise_files_from_the_shallowest_place(
+    tmp_path: Path,
+) -> None:
     learner = tmp_path / "ada"
     (learner / "deep" / "er").mkdir(parents=True)
     (learner / "ex01_dependencies.py").write_text("top = 1")
@@ -44,7 +46,8 @@ def test_oversized_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "big").mkdir()
     (tmp_path / "big" / "ex01_dependencies.py").write_bytes(b"#" * (MAX_FILE + 1))
     [submission], _ = collect(tmp_path, WANTED)
-    assert submission.files == {} and any("over the" in n for n in submission.notes)
+    assert submission.files == {}
+    assert any("over the" in n for n in submission.notes)
 
 
 def test_zip_escapes_and_bombs_are_refused(tmp_path: Path) -> None:

@@ -9,20 +9,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "docchat_lab", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=300, check=False, env=env)
+def _run(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "docchat_lab", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+        env=env,
+    )
 
 
 def test_check_a_broken_function_names_it_and_what_was_wrong(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
     shutil.copytree(ROOT / "solutions", folder)
     answer = folder / "ex01_dependencies.py"
-    answer.write_text(answer.read_text().replace("return Page(skip=skip, limit=limit)",
-                                                 "return Page(skip=limit, limit=skip)"))
+    answer.write_text(
+        answer.read_text().replace(
+            "return Page(skip=skip, limit=limit)", "return Page(skip=limit, limit=skip)"
+        )
+    )
     done = _run("check", "ex01", "--dir", str(folder))
     assert done.returncode == 1
-    assert "pagination(): GET /page with no query string gave {'skip': 20, 'limit': 0}" in done.stdout
+    assert (
+        "pagination(): GET /page with no query string gave {'skip': 20, 'limit': 0}" in done.stdout
+    )
     assert "expected {'skip': 0, 'limit': 20}" in done.stdout
 
 
@@ -30,14 +44,17 @@ def test_check_json_output_for_the_notebook(tmp_path: Path) -> None:
     done = _run("check", "1", "--json", "--dir", str(ROOT / "solutions"))
     assert done.returncode == 0, done.stderr
     [result] = json.loads(done.stdout)
-    assert result["exercise"] == "ex01" and result["score"] == result["points"]
+    assert result["exercise"] == "ex01"
+    assert result["score"] == result["points"]
 
 
 def test_check_unknown_exercise_and_missing_folder_are_clear(tmp_path: Path) -> None:
     unknown = _run("check", "ex99")
-    assert unknown.returncode == 2 and "no exercise 'ex99'" in unknown.stderr
+    assert unknown.returncode == 2
+    assert "no exercise 'ex99'" in unknown.stderr
     missing = _run("check", "ex01", "--dir", str(tmp_path / "nope"))
-    assert missing.returncode == 2 and "no folder" in missing.stderr
+    assert missing.returncode == 2
+    assert "no folder" in missing.stderr
 
 
 def test_reset_restores_the_stub_and_keeps_a_backup(tmp_path: Path) -> None:

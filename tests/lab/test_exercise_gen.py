@@ -41,13 +41,15 @@ def test_solution_block_becomes_a_todo_that_names_the_function() -> None:
 
 def test_stub_block_replaces_the_solution_uncommented() -> None:
     stub = make_stub(SOLUTION)
-    assert "    factor=1,\n" in stub and "factor: float" not in stub
+    assert "    factor=1,\n" in stub
+    assert "factor: float" not in stub
     compile(stub, "<stub>", "exec")
 
 
 def test_answer_drops_markers_and_stub_lines() -> None:
     answer = make_answer(SOLUTION)
-    assert "###" not in answer and "factor=1" not in answer
+    assert "###" not in answer
+    assert "factor=1" not in answer
     assert "factor: float = 2.0" in answer
 
 
@@ -74,4 +76,5 @@ def test_write_then_check_in_sync_and_stray_files(tmp_path: Path) -> None:
     (exercises / "stray.py").write_text("")
     (exercises / "ex01_area.py").write_text("edited")
     problems = out_of_date(solutions, exercises)
-    assert any("stray" in p for p in problems) and any("differs" in p for p in problems)
+    assert any("stray" in p for p in problems)
+    assert any("differs" in p for p in problems)

@@ -30,7 +30,8 @@ def _no_servers_left():
 
 def test_serve_picks_a_free_port_and_answers_on_it() -> None:
     server = serve(_app(), name="t1")
-    assert server.port and server.port > 0
+    assert server.port
+    assert server.port > 0
     assert server.url == f"http://127.0.0.1:{server.port}"
     assert httpx2.get(server.url + "/ping").json() == {"pong": "yes"}
 
@@ -38,7 +39,8 @@ def test_serve_picks_a_free_port_and_answers_on_it() -> None:
 def test_serving_again_under_the_same_name_replaces_the_old_server() -> None:
     first = serve(_app(), name="same")
     second = serve(_app(), name="same")
-    assert not first.running and second.running
+    assert not first.running
+    assert second.running
     assert running_servers() == [second]
 
 

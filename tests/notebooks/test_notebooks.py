@@ -15,13 +15,23 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 PAIRS = notebook_pairs(NOTEBOOKS)
 EXPECTED = [
-    "00_start_here", "01_dependencies", "02_yield_dependencies", "03_routers_and_app_factory",
-    "04_async_done_right", "05_cors_and_middleware", "06_background_tasks", "07_settings",
-    "08_testing", "09_docchat_capstone", "10_quiz",
+    "00_start_here",
+    "01_dependencies",
+    "02_yield_dependencies",
+    "03_routers_and_app_factory",
+    "04_async_done_right",
+    "05_cors_and_middleware",
+    "06_background_tasks",
+    "07_settings",
+    "08_testing",
+    "09_docchat_capstone",
+    "10_quiz",
 ]
 # What a machine leaves in outputs: its folders, its packages, its ephemeral ports (the lesson's
 # example origins, :3000 or :8000, are the same everywhere).
-MACHINE = re.compile(r"(/tmp/|/root/|/home/|/Users/|site-packages|(127\.0\.0\.1|localhost):[1-6]\d{4}\b)")
+MACHINE = re.compile(
+    r"(/tmp/|/root/|/home/|/Users/|site-packages|(127\.0\.0\.1|localhost):[1-6]\d{4}\b)"
+)
 FIRST_CELL = ('warnings.simplefilter("error")', "setup()")
 
 
@@ -33,7 +43,9 @@ def test_notebooks_follow_the_lesson_in_order() -> None:
 
 @pytest.mark.parametrize(("source", "notebook"), PAIRS, ids=[s.stem for s, _ in PAIRS])
 def test_notebook_is_built_from_its_source(source: Path, notebook: Path) -> None:
-    assert sources_match(source, notebook) == [], "rebuild: docchat-lab notebooks " + source.stem[:2]
+    assert sources_match(source, notebook) == [], (
+        "rebuild: docchat-lab notebooks " + source.stem[:2]
+    )
 
 
 @pytest.mark.parametrize(("source", "notebook"), PAIRS, ids=[s.stem for s, _ in PAIRS])
