@@ -821,7 +821,28 @@ for mode, (code, detail) in statuses.items():
 # %% [markdown]
 # ## Your turn
 #
+# Open **`exercises/ex04_async.py`** in JupyterLab (double-click it in the file browser on the
+# left). Write three endpoints that wait without blocking anyone:
+#
+# - `GET /summary?text=...` calls the blocking `legacy_summarize`;
+# - `GET /summaries?text=...&text=...` summarises several texts side by side;
+# - `GET /compare?a=...&b=...` awaits two `llm_complete` calls together.
+#
+# The checks swap in slow versions of both functions and time your endpoints from outside, with
+# a `/ping` sent alongside: if anything blocks the event loop, the ping waits and the check says
+# so.
+#
+# Run the next cell after each change. It runs the checks in a fresh process, so you never need
+# to restart the kernel, and tells you for each check what was called, what came back, what was
+# expected, and a hint. Until you start, every check says "not done yet". To start over:
+# `docchat-lab reset ex04` in a terminal (your version is kept as a `.bak` file).
+#
 # <!-- exercise: ex04_async -->
+
+# %%
+from docchat_lab.learner_check import check
+
+check("ex04")
 
 # %% [markdown]
 # ## Recap

@@ -745,7 +745,28 @@ print(
 # %% [markdown]
 # ## Your turn
 #
+# Open **`exercises/ex05_cors_middleware.py`** in JupyterLab (double-click it in the file browser on the
+# left). Configure CORS and write a timing middleware:
+#
+# - `add_cors(app, origins, allow_credentials=True)` adds `CORSMiddleware` from a *list* of
+#   origins, and refuses, while the app is built, a plain string, `"*"` with credentials, and an
+#   origin with a path or a trailing slash;
+# - `add_timing(app)` adds `X-Process-Time-Ms` to every response, in milliseconds.
+#
+# The checks send preflights and simple requests from random allowed and disallowed origins, and
+# time a slow endpoint to make sure the unit really is milliseconds.
+#
+# Run the next cell after each change. It runs the checks in a fresh process, so you never need
+# to restart the kernel, and tells you for each check what was called, what came back, what was
+# expected, and a hint. Until you start, every check says "not done yet". To start over:
+# `docchat-lab reset ex05` in a terminal (your version is kept as a `.bak` file).
+#
 # <!-- exercise: ex05_cors_middleware -->
+
+# %%
+from docchat_lab.learner_check import check
+
+check("ex05")
 
 # %% [markdown]
 # ## Recap

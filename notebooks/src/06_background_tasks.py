@@ -537,7 +537,30 @@ print(
 # %% [markdown]
 # ## Your turn
 #
+# Open **`exercises/ex06_background_tasks.py`** in JupyterLab (double-click it in the file browser on the
+# left). Accept a document now and process it later:
+#
+# - `POST /documents/` stores the document as `pending`, answers **202** with its id, and queues
+#   `process_document` with the document's *id*;
+# - `process_document(document_id)` opens its own session and moves the document to `processing`,
+#   then `ready` with its chunk count, or `failed` with a readable reason; it never leaves a
+#   document in `processing`;
+# - `GET /documents/{id}` shows the status, or a 404.
+#
+# The request's session uses `scope="function"`: a task that borrows it commits nothing, and the
+# checks notice.
+#
+# Run the next cell after each change. It runs the checks in a fresh process, so you never need
+# to restart the kernel, and tells you for each check what was called, what came back, what was
+# expected, and a hint. Until you start, every check says "not done yet". To start over:
+# `docchat-lab reset ex06` in a terminal (your version is kept as a `.bak` file).
+#
 # <!-- exercise: ex06_background_tasks -->
+
+# %%
+from docchat_lab.learner_check import check
+
+check("ex06")
 
 # %% [markdown]
 # ## Recap

@@ -43,7 +43,7 @@ def memory_client(memory_app: FastAPI) -> Iterator[TestClient]:
 
 
 @contextmanager
-def served(app: FastAPI, name: str) -> Iterator[InlineServer]:
+def served(app: Any, name: str) -> Iterator[InlineServer]:
     """`app` under a real uvicorn on 127.0.0.1 (a thread of this process), stopped after."""
     server = InlineServer(app, name=f"e2e-{name}").start()
     try:

@@ -1,6 +1,7 @@
 """What the OpenAPI fuzzer (test_fuzz_openapi.py) found, kept as plain tests.
 
-Each case was a 500 before its fix; the comment names what the fuzzer sent.
+Both findings were 500s: integers past 64 bits reached SQLite, which raised OverflowError.
+Each test's comment names what the fuzzer sent; the others pin the edges of the fixes.
 """
 
 from fastapi.testclient import TestClient
@@ -51,3 +52,10 @@ def test_ask_with_unknown_but_valid_document_id_is_still_a_404(memory_client: Te
     )
     assert response.status_code == 404, response.text
     assert response.json() == {"detail": f"unknown document ids: [{2**62}]"}
+
+
+def test_ask_rejects_document_id_zero_like_the_path_does(memory_client: TestClient) -> None:
+    # Part of the same fix: a document id in a body has the bounds of one in a path.
+    response = memory_client.post("/chat/ask", json={"question": "kettles", "document_ids": [0]})
+    assert response.status_code == 422, response.text
+    assert memory_client.get("/documents/0").status_code == 422

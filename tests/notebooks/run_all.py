@@ -1,6 +1,8 @@
 """Run a notebook the way JupyterLab's "Run All" does: every cell queued at once, in one kernel."""
 
 import queue
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +20,9 @@ class RunAllResult:
 def run_all_queued(path: Path, times: int = 2, timeout: float = 240.0) -> RunAllResult:
     """Queue every code cell `times` times over, without waiting, then collect the replies."""
     cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-    manager = KernelManager(kernel_name="python3", transport="ipc")
+    sockets = tempfile.mkdtemp(prefix="kernel-ipc-")
+    # ipc sockets, by absolute path: no TCP ports, and nothing left beside the notebook.
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/kernel")
     manager.start_kernel(cwd=str(path.parent))
     client = manager.client()
     client.start_channels()
@@ -45,4 +49,5 @@ def run_all_queued(path: Path, times: int = 2, timeout: float = 240.0) -> RunAll
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
     return result
