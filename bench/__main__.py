@@ -5,8 +5,8 @@
     python -m bench --only async_chat ingest_retrieval
 
 Each benchmark also runs alone: `python -m bench.api_overhead`, `python -m bench.async_chat`,
-`python -m bench.ingest_retrieval` (and the placeholders `bench.notebook_suite`,
-`bench.grading`); `--help` on each lists its options.
+`python -m bench.ingest_retrieval`, `python -m bench.grading` (and the placeholder
+`bench.notebook_suite`); `--help` on each lists its options.
 """
 
 import importlib

@@ -32,9 +32,12 @@ def run_all_queued(path: Path, times: int = 2, timeout: float = 240.0) -> RunAll
         # stop_on_error=True, as JupyterLab sends it: one failing cell aborts the rest.
         ids = [client.execute(source, stop_on_error=True) for _ in range(times) for source in cells]
         replies: dict[str, str] = {}
+        wanted = set(ids)
         while len(replies) < len(ids):
             message = client.get_shell_msg(timeout=timeout)
-            replies[message["parent_header"]["msg_id"]] = message["content"]["status"]
+            parent = message["parent_header"].get("msg_id")
+            if parent in wanted:  # not, say, a late reply to wait_for_ready's kernel_info
+                replies[parent] = message["content"]["status"]
         result.statuses = [replies[i] for i in ids]
         while True:
             try:
