@@ -752,6 +752,10 @@ suite = subprocess.run(
         "no:hypothesispytest",
         "-p",
         "no:schemathesis",
+        # One process and no coverage: the full suite's settings are for the full suite.
+        "-n",
+        "0",
+        "--no-cov",
         *focused,
     ],
     cwd=project_root(),

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 
 from bench import __main__ as run_all
-from bench import api_overhead, async_chat, ingest_retrieval, notebook_suite, report
+from bench import api_overhead, async_chat, grading, ingest_retrieval, notebook_suite, report
 from bench.corpus import Prose
 
 MEASURED = (api_overhead, async_chat, ingest_retrieval)
@@ -107,11 +107,19 @@ def test_writing_one_section_keeps_the_others(tmp_path: Path) -> None:
     assert "| ratio | 0.50 x | >= 0.70 x | **MISSED**: slow |" in text
 
 
-def test_notebook_suite_placeholder_says_what_is_missing() -> None:
-    result = notebook_suite.run(argparse.Namespace(quick=True))
-    assert "placeholder" in result.todo
-    assert not result.goals
-    assert "**TODO**" in result.markdown("machine", "now")
+def test_notebook_suite_quick_times_one_notebook() -> None:
+    result = notebook_suite.run(argparse.Namespace(quick=True, workers="1"))
+    assert [row[0] for row in result.rows] == ["00_start_here"]
+    assert result.goals[0].invalid == "", result.goals[0].invalid
+    assert result.goals[0].measured > 0
+
+
+def test_grading_quick_grades_a_small_class_to_full_marks() -> None:
+    args = argparse.Namespace(quick=True, submissions=4, jobs=None, fresh_samples=2)
+    result = grading.run(args)
+    assert result.goals[0].invalid == "", result.goals[0].invalid
+    rows = dict(result.rows)
+    assert rows["submissions x exercises"] == "4 x 8"
 
 
 def test_corpus_is_the_same_on_every_run() -> None:
