@@ -13,16 +13,15 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 
 from docchat.api.deps import Page, get_llm
-from docchat.api.timing import HEADER, ProcessTimeMiddleware
+from docchat.api.routes.documents import page_of_documents
+from docchat.api.timing import HEADER
 from docchat.core.config import Settings
-from docchat.main import create_app
+from docchat.main import create_app, install_middleware
 from docchat.models import Document
 from docchat.schemas import DocumentOut
 from docchat.services.search_index import Hit
@@ -58,16 +57,7 @@ def bare_with_lesson_timing() -> FastAPI:
 def bare_with_docchat_middleware() -> FastAPI:
     """The baseline plus DocChat's own middleware stack: CORS, then pure-ASGI timing."""
     app = bare()
-    settings = Settings(_env_file=None)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=settings.cors_allow_credentials,
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=[HEADER],
-    )
-    app.add_middleware(ProcessTimeMiddleware)
+    install_middleware(app, Settings(_env_file=None))
     return app
 
 
@@ -101,14 +91,7 @@ def docchat_with_async_light_deps() -> FastAPI:
     def list_documents(
         session: Annotated[Session, Depends(_db)], page: Annotated[Page, Depends(_pagination)]
     ) -> list[Document]:
-        stmt = (
-            select(Document)
-            .options(defer(Document.content))
-            .order_by(Document.id)
-            .offset(page.skip)
-            .limit(page.limit)
-        )
-        return list(session.scalars(stmt))
+        return list(session.scalars(page_of_documents(page)))
 
     # First match wins: put this route before the included routers' `GET /documents/`.
     app.router.routes.insert(0, app.router.routes.pop())
@@ -123,15 +106,8 @@ def docchat_with_one_thread_hop() -> FastAPI:
     app = create_app()
 
     def _page_of_documents(sessions: sessionmaker[Session], page: Page) -> list[DocumentOut]:
-        stmt = (
-            select(Document)
-            .options(defer(Document.content))
-            .order_by(Document.id)
-            .offset(page.skip)
-            .limit(page.limit)
-        )
         with sessions() as session:
-            return [DocumentOut.model_validate(d) for d in session.scalars(stmt)]
+            return [DocumentOut.model_validate(d) for d in session.scalars(page_of_documents(page))]
 
     @app.get("/documents/")
     async def list_documents(

@@ -34,12 +34,27 @@ def run(args: argparse.Namespace) -> Report:
     with tempfile.TemporaryDirectory() as folder:
         junit = Path(folder) / "junit.xml"
         command = [
-            sys.executable, "-m", "pytest", *targets, "-q", "--no-cov",
-            "-n", args.workers, "--dist", "loadfile", f"--junitxml={junit}",
+            sys.executable,
+            "-m",
+            "pytest",
+            *targets,
+            "-q",
+            "--no-cov",
+            "-n",
+            args.workers,
+            "--dist",
+            "loadfile",
+            f"--junitxml={junit}",
         ]
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False,
-                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
         seconds = time.perf_counter() - started
         per_notebook: dict[str, float] = defaultdict(float)
         cells = 0
@@ -49,10 +64,19 @@ def run(args: argparse.Namespace) -> Report:
                 name = (case.get("classname") or "?").removeprefix("notebooks.")
                 per_notebook[name.removesuffix(".ipynb")] += float(case.get("time", 0))
                 cells += 1
-    invalid = "" if done.returncode == 0 else f"pytest failed: {done.stdout.strip().splitlines()[-1:]}"
+    invalid = (
+        "" if done.returncode == 0 else f"pytest failed: {done.stdout.strip().splitlines()[-1:]}"
+    )
     report.goals.append(
-        Goal("notebook suite wall time", seconds, GOAL_SECONDS, "s", higher_is_better=False,
-             reason="see the per-notebook times", invalid=invalid)
+        Goal(
+            "notebook suite wall time",
+            seconds,
+            GOAL_SECONDS,
+            "s",
+            higher_is_better=False,
+            reason="see the per-notebook times",
+            invalid=invalid,
+        )
     )
     report.columns = ["notebook", "seconds (sum of its cells)"]
     report.rows = [[name, f"{t:.1f}"] for name, t in sorted(per_notebook.items())]

@@ -50,7 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.add_exception_handler(LLMError, _llm_error)
     app.add_exception_handler(OperationalError, _database_down)
+    install_middleware(app, settings)
+    return app
 
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """CORS from the settings, then the timing header around everything."""
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -61,7 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Added last, so outermost: the time includes CORS and everything inside it.
     app.add_middleware(ProcessTimeMiddleware)
-    return app
 
 
 async def _llm_error(_request: Request, exc: Exception) -> JSONResponse:

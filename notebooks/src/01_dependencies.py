@@ -532,8 +532,8 @@ print(
 # ## Your turn
 
 # %% [markdown]
-# Open **`exercises/ex01_dependencies.py`** in JupyterLab (double-click it in the file browser on the
-# left). Write DocChat's two shared request rules as dependencies:
+# Open **`exercises/ex01_dependencies.py`** in JupyterLab (double-click it in the file browser on
+# the left). Write DocChat's two shared request rules as dependencies:
 #
 # - `pagination(skip, limit)` returns a `Page`; `skip >= 0` and `1 <= limit <= 100`, and anything
 #   else is a 422 that FastAPI produces for you;

@@ -858,8 +858,9 @@ print("connections still checked out after 13 requests:", connections_in_use)
 # ## Your turn
 
 # %% [markdown]
-# Open **`exercises/ex02_yield_dependencies.py`** in JupyterLab (double-click it in the file browser on the
-# left). Write the session dependency every DocChat route uses, and a transactional one:
+# Open **`exercises/ex02_yield_dependencies.py`** in JupyterLab
+# (double-click it in the file browser on the left). Write the session dependency every DocChat
+# route uses, and a transactional one:
 #
 # - `get_db()` yields one session per request and closes it whatever happens; exceptions pass
 #   through untouched;

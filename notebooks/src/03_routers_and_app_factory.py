@@ -981,8 +981,8 @@ print(
 # ## Your turn
 
 # %% [markdown]
-# Open **`exercises/ex03_routers.py`** in JupyterLab (double-click it in the file browser on the
-# left). Build a small documents API the way DocChat is built:
+# Open **`exercises/ex03_routers.py`** in JupyterLab (double-click it in the file browser on
+# the left). Build a small documents API the way DocChat is built:
 #
 # - `build_documents_router()`: an `APIRouter` with prefix `/documents` and tag `documents`,
 #   serving `GET /`, `GET /{doc_id}` (a JSON 404 for an unknown id) and `POST /` with a JSON body

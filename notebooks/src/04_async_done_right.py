@@ -821,8 +821,8 @@ for mode, (code, detail) in statuses.items():
 # %% [markdown]
 # ## Your turn
 #
-# Open **`exercises/ex04_async.py`** in JupyterLab (double-click it in the file browser on the
-# left). Write three endpoints that wait without blocking anyone:
+# Open **`exercises/ex04_async.py`** in JupyterLab (double-click it in the file browser on
+# the left). Write three endpoints that wait without blocking anyone:
 #
 # - `GET /summary?text=...` calls the blocking `legacy_summarize`;
 # - `GET /summaries?text=...&text=...` summarises several texts side by side;

@@ -745,8 +745,8 @@ print(
 # %% [markdown]
 # ## Your turn
 #
-# Open **`exercises/ex05_cors_middleware.py`** in JupyterLab (double-click it in the file browser on the
-# left). Configure CORS and write a timing middleware:
+# Open **`exercises/ex05_cors_middleware.py`** in JupyterLab (double-click it in the file browser on
+# the left). Configure CORS and write a timing middleware:
 #
 # - `add_cors(app, origins, allow_credentials=True)` adds `CORSMiddleware` from a *list* of
 #   origins, and refuses, while the app is built, a plain string, `"*"` with credentials, and an

@@ -537,8 +537,8 @@ print(
 # %% [markdown]
 # ## Your turn
 #
-# Open **`exercises/ex06_background_tasks.py`** in JupyterLab (double-click it in the file browser on the
-# left). Accept a document now and process it later:
+# Open **`exercises/ex06_background_tasks.py`** in JupyterLab
+# (double-click it in the file browser on the left). Accept a document now and process it later:
 #
 # - `POST /documents/` stores the document as `pending`, answers **202** with its id, and queues
 #   `process_document` with the document's *id*;

@@ -718,8 +718,8 @@ assert once.openai_api_key is None
 # ## Your turn
 
 # %% [markdown]
-# Open **`exercises/ex07_settings.py`** in JupyterLab (double-click it in the file browser on the
-# left). Write DocChat's configuration:
+# Open **`exercises/ex07_settings.py`** in JupyterLab (double-click it in the file browser on
+# the left). Write DocChat's configuration:
 #
 # - `Settings`, read from `DOCCHAT_*` variables and a `.env` file, with the key as a `SecretStr`,
 #   `cors_origins` as a list, and a refusal (naming the field) when `chunk_overlap >= chunk_size`;

@@ -775,8 +775,8 @@ assert suite.returncode == 0, suite.stdout[-3000:] + suite.stderr[-2000:]
 # ## Your turn
 
 # %% [markdown]
-# Open **`exercises/ex08_testing.py`** in JupyterLab (double-click it in the file browser on the
-# left). Write the tests this time. `exercises/ex08_testing.py` specifies a small documents API;
+# Open **`exercises/ex08_testing.py`** in JupyterLab (double-click it in the file browser on
+# the left). Write the tests this time. `exercises/ex08_testing.py` specifies a small documents API;
 # write pytest tests for it, each taking the `client` argument (it behaves like `TestClient`).
 #
 # The checks run your tests against the correct app, where they must all pass, and against copies

@@ -13,7 +13,6 @@ free on 127.0.0.1; skipped with the reason otherwise. Never downloads a browser.
 """
 
 import errno
-import shutil
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,22 +24,11 @@ from sqlalchemy import select
 
 from docchat.main import create_app
 from docchat.models import Document
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, skip_reason
 from tests.e2e.conftest import file_settings, served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-# What the machine needs for a headless Chromium as root with no network but loopback.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RESULTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "cors-browser-results.md"
 
 PAGE = """<!doctype html>
@@ -139,19 +127,9 @@ class Observation:
     titles_created: list[str]
 
 
-def _skip_reason() -> str | None:
-    if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
-        return "chromium is not installed (Debian: apt-get install -y chromium; .ci/run does it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    return None
-
-
 @pytest.fixture(scope="module")
 def observations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Observation]:
-    reason = _skip_reason()
+    reason = skip_reason()
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright

@@ -18,18 +18,9 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, skip_reason
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-# What Chromium needs here: no sandbox as root, and no calls home on a closed network.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NOTEBOOKS = ["00_start_here.ipynb", "01_dependencies.ipynb"]
 pytestmark = pytest.mark.browser
 
@@ -42,29 +33,44 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/run does it)")
-    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    if reason := skip_reason():
+        pytest.skip(reason)
     home = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", home / "notebooks", ignore=shutil.ignore_patterns("src"))
     # Render every cell (JupyterLab otherwise attaches only those on screen), so all are checked.
-    tracker = home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker = (
+        home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    )
     tracker.parent.mkdir(parents=True)
     tracker.write_text('{"windowingMode": "none"}')
     token, port = secrets.token_hex(16), _free_port()
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-        "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={home}", "--ServerApp.port_retries=0",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={home}",
+        "--ServerApp.port_retries=0",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # CI containers run as root
     # The notebooks find the kit from their folder; the copy points them back at it.
-    env = {**os.environ, "DOCCHAT_LAB_ROOT": str(ROOT), "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
-           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws")}
-    server = subprocess.Popen(command, cwd=home, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DOCCHAT_LAB_ROOT": str(ROOT),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws"),
+    }
+    server = subprocess.Popen(
+        command, cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -94,7 +100,9 @@ def test_run_all_in_jupyterlab_shows_no_error(lab: str, notebook: str, tmp_path:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(lab.format(notebook=notebook), timeout=60_000)
@@ -114,7 +122,8 @@ def test_run_all_in_jupyterlab_shows_no_error(lab: str, notebook: str, tmp_path:
                 """() => {
                     const prompts = [...document.querySelectorAll(
                         '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
-                    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+                    const done = p => /\\[\\d+\\]/.test(p.textContent);
+                    return prompts.length > 0 && prompts.every(done);
                 }""",
                 timeout=240_000,
             )

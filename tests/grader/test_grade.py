@@ -4,8 +4,6 @@ say so in every format, without leaking hidden checks."""
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from docchat_lab.grading.grade import grade
 from docchat_lab.grading.manifest import exercises
 from docchat_lab.grading.reports import summary, write_all
+from tests.lab_cli import run_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,26 +82,17 @@ def test_class_report_has_charts_and_the_isolation_in_force(graded) -> None:
     assert "graded 2 submissions" in summary(result)
 
 
-def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "docchat_lab", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_grade_command_refuses_a_missing_folder_with_a_clear_message(tmp_path: Path) -> None:
-    done = _cli("grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    done = run_lab("grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert "is not a folder of submissions" in done.stderr
 
 
 def test_grade_command_refuses_an_unknown_exercise(tmp_path: Path) -> None:
     (tmp_path / "subs").mkdir()
-    done = _cli("grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--only", "ex42")
+    done = run_lab(
+        "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--only", "ex42"
+    )
     assert done.returncode == 2
     assert "no exercise 'ex42'" in done.stderr
 
@@ -110,7 +100,7 @@ def test_grade_command_refuses_an_unknown_exercise(tmp_path: Path) -> None:
 def test_grade_command_end_to_end(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
     shutil.copytree(ROOT / "solutions", subs / "ada")
-    done = _cli(
+    done = run_lab(
         "grade", str(subs), "--out", str(tmp_path / "out"), "--only", "ex01", "ex03", "--quiet"
     )
     assert done.returncode == 0, done.stderr

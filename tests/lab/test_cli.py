@@ -2,25 +2,11 @@
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.lab_cli import run_lab
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _run(
-    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "docchat_lab", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-        env=env,
-    )
 
 
 def test_check_a_broken_function_names_it_and_what_was_wrong(tmp_path: Path) -> None:
@@ -32,7 +18,7 @@ def test_check_a_broken_function_names_it_and_what_was_wrong(tmp_path: Path) -> 
             "return Page(skip=skip, limit=limit)", "return Page(skip=limit, limit=skip)"
         )
     )
-    done = _run("check", "ex01", "--dir", str(folder))
+    done = run_lab("check", "ex01", "--dir", str(folder))
     assert done.returncode == 1
     assert (
         "pagination(): GET /page with no query string gave {'skip': 20, 'limit': 0}" in done.stdout
@@ -41,7 +27,7 @@ def test_check_a_broken_function_names_it_and_what_was_wrong(tmp_path: Path) -> 
 
 
 def test_check_json_output_for_the_notebook(tmp_path: Path) -> None:
-    done = _run("check", "1", "--json", "--dir", str(ROOT / "solutions"))
+    done = run_lab("check", "1", "--json", "--dir", str(ROOT / "solutions"))
     assert done.returncode == 0, done.stderr
     [result] = json.loads(done.stdout)
     assert result["exercise"] == "ex01"
@@ -49,10 +35,10 @@ def test_check_json_output_for_the_notebook(tmp_path: Path) -> None:
 
 
 def test_check_unknown_exercise_and_missing_folder_are_clear(tmp_path: Path) -> None:
-    unknown = _run("check", "ex99")
+    unknown = run_lab("check", "ex99")
     assert unknown.returncode == 2
     assert "no exercise 'ex99'" in unknown.stderr
-    missing = _run("check", "ex01", "--dir", str(tmp_path / "nope"))
+    missing = run_lab("check", "ex01", "--dir", str(tmp_path / "nope"))
     assert missing.returncode == 2
     assert "no folder" in missing.stderr
 
@@ -64,11 +50,11 @@ def test_reset_restores_the_stub_and_keeps_a_backup(tmp_path: Path) -> None:
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
     mine = project / "exercises" / "ex03_routers.py"
     mine.write_text("# my attempt\n")
-    done = _run("reset", "ex03", cwd=project)
+    done = run_lab("reset", "ex03", cwd=project)
     assert done.returncode == 0, done.stderr
     assert (project / "exercises" / "ex03_routers.py.bak").read_text() == "# my attempt\n"
     assert mine.read_text() == (ROOT / "exercises" / "ex03_routers.py").read_text()
 
 
 def test_exercises_check_reports_drift(tmp_path: Path) -> None:
-    assert _run("exercises", "--check").returncode == 0
+    assert run_lab("exercises", "--check").returncode == 0

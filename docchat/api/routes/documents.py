@@ -4,10 +4,10 @@ from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Response, UploadFile, status
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import defer
 
-from docchat.api.deps import DocumentDep, PageDep, SessionDep, SessionFactoryDep, SettingsDep
+from docchat.api.deps import DocumentDep, Page, PageDep, SessionDep, SessionFactoryDep, SettingsDep
 from docchat.models import Chunk, Document
 from docchat.schemas import ChunkOut, DocumentCreate, DocumentOut, ErrorOut
 from docchat.services.processing import process_document
@@ -113,14 +113,18 @@ def upload_document(
 @router.get("/", response_model=list[DocumentOut])
 def list_documents(session: SessionDep, page: PageDep) -> list[Document]:
     """List documents by id, a page at a time."""
-    stmt = (
+    return list(session.scalars(page_of_documents(page)))
+
+
+def page_of_documents(page: Page) -> Select[Document]:
+    """Documents in id order, without their content (a list never shows it)."""
+    return (
         select(Document)
         .options(defer(Document.content))
         .order_by(Document.id)
         .offset(page.skip)
         .limit(page.limit)
     )
-    return list(session.scalars(stmt))
 
 
 @router.get("/{document_id}", response_model=DocumentOut, responses=NOT_FOUND)
