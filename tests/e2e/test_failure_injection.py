@@ -376,6 +376,7 @@ class _MoodyLLM:
     """Answers, fails (502), times out (504), crashes (500) or takes its time, by question."""
 
     def __init__(self) -> None:
+        self.slow_started = 0
         self.slow_answers = 0
 
     async def answer(self, question: str, passages: Sequence[Hit]) -> str:
@@ -386,6 +387,7 @@ class _MoodyLLM:
         if "crash" in question:
             raise RuntimeError("a bug in the client")
         if "slow" in question:
+            self.slow_started += 1
             await asyncio.sleep(0.3)
             self.slow_answers += 1
         return "fine"
@@ -470,9 +472,14 @@ def test_a_thousand_mixed_requests_leave_no_connection_checked_out(tmp_path: Pat
         # The server goes on with what the clients gave up on, and with the background
         # processing of every accepted document: wait for both (bounded), then count.
         deadline = time.monotonic() + HANG_GUARD_S
-        while (llm.slow_answers < GIVE_UPS or _unfinished(app)) and time.monotonic() < deadline:
+        # On a busy machine a client may give up before its request even reaches the model;
+        # every one that did reach it must still be answered.
+        while (
+            llm.slow_answers < llm.slow_started or _unfinished(app)
+        ) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert llm.slow_answers == GIVE_UPS
+        assert 0 < llm.slow_started <= GIVE_UPS
+        assert llm.slow_answers == llm.slow_started
         assert _unfinished(app) == 0
         # A request's session closes after its response is sent: give the last ones a moment;
         # a leaked connection would never come back.
