@@ -40,7 +40,7 @@ _WORKER_IMPORTS = (
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--submissions", type=int, default=100, help="class size (default: %(default)s)")
     p.add_argument(
-        "--jobs", type=int, default=None, help="exercise runs at once (default: 2 x cores)"
+        "--jobs", type=int, default=None, help="exercise runs at once (default: 4 x cores)"
     )
     p.add_argument("--fresh-samples", type=int, default=8, help="fresh interpreters timed")
 

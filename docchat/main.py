@@ -34,9 +34,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Documents a crash left half-done are finished before the first request.
         await run_in_threadpool(recover_unfinished, sessions, settings)
         app.state.llm = build_llm_client(settings)
+        app.state.started = True
         try:
             yield
         finally:
+            app.state.started = False
             await app.state.llm.aclose()
             engine.dispose()
 
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.started = False  # until the lifespan has created the tables
 
     app.include_router(documents.router)
     app.include_router(chat.router)

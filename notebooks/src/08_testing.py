@@ -204,8 +204,9 @@ assert events_after == ["startup", "shutdown"]
 
 # %% [markdown]
 # The same trap with DocChat is worse than a missing greeting: its lifespan creates the tables and
-# the LLM client. Without `with`, listing documents looks like a **database outage** (503), the
-# readiness probe still says "ready", and asking a question crashes:
+# the LLM client. Without `with`, listing documents looks like a **database outage** (503) and
+# asking a question crashes. DocChat's readiness probe knows whether start-up ran, so at least it
+# says so honestly (503, "the app has not started") instead of "ready":
 
 # %%
 # erratum 27: DocChat without `with`: no tables, no LLM client
@@ -237,7 +238,8 @@ print(
 )
 print("`with`:    GET /documents/ ->", proper.status_code, proper.json())
 assert listing.status_code == 503
-assert ready.status_code == 200
+assert ready.status_code == 503
+assert ready.json() == {"detail": "the app has not started"}
 assert ask_crashed
 assert proper.status_code == 200
 assert proper.json() == []

@@ -29,9 +29,15 @@ def _ping(engine: Engine) -> None:
                     raise FileNotFoundError(path)
 
 
-@router.get("/ready", responses={503: {"model": ErrorOut, "description": "Database down."}})
+@router.get(
+    "/ready",
+    responses={503: {"model": ErrorOut, "description": "Not started, or the database is down."}},
+)
 async def readiness(request: Request) -> dict[str, str]:
-    """The database answers; 503 when it does not."""
+    """The app has started and the database answers; 503 when not."""
+    if not request.app.state.started:
+        # Served without its lifespan (a TestClient outside `with`): no tables yet.
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the app has not started")
     try:
         await run_in_threadpool(_ping, request.app.state.engine)
     except (SQLAlchemyError, FileNotFoundError) as exc:
