@@ -88,3 +88,29 @@ def test_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnsw
         if not check.passed:
             assert answer.says in check.message, check.message
             assert check.hint, f"{check.name} failed without a hint"
+
+
+def test_testing_exercise_runs_tests_that_need_pytest_itself(sandbox: Sandbox) -> None:
+    """Fixtures and marks of the learner's own go through pytest, and score the same."""
+    exercise = next(e for e in exercises() if e.id == "ex08")
+    source = (SOLUTIONS / exercise.file).read_text(encoding="utf-8")
+    extra = '''
+
+import pytest
+
+
+@pytest.fixture
+def created(client):
+    return client.post("/documents/", json={"title": "Mine", "content": "Some text."})
+
+
+@pytest.mark.parametrize("limit", [1, 100])
+def test_allowed_limits(client, limit):
+    assert client.get(f"/documents/?limit={limit}").status_code == 200
+
+
+def test_fixture_of_my_own(created):
+    assert created.status_code == 202
+'''
+    result = run_exercise(sandbox, exercise, {exercise.file: (source + extra).encode()})
+    assert result.score == exercise.points, _failures(result)
