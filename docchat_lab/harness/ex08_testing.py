@@ -22,13 +22,11 @@ import pytest
 
 from docchat_lab.grading import asgi_driver
 from docchat_lab.grading.protocol import (
-    ProtocolError,
     recv_frame,
-    recv_frame_async,
     send_frame,
-    send_frame_async,
 )
 from docchat_lab.harness import ex08_app
+from docchat_lab.harness.ex08_companion import serve_companion
 
 REQUIRED: tuple[str, ...] = ()
 
@@ -154,7 +152,7 @@ def _plain_tests(module: ModuleType) -> list[tuple[str, Callable[..., Any]]] | N
     """The tests, if each is a plain function of `client` alone; None if pytest is needed."""
     if hasattr(module, "pytestmark"):
         return None
-    tests = []
+    tests: list[tuple[str, Callable[..., Any]]] = []
     for name, value in vars(module).items():
         if hasattr(value, "_fixture_function_marker") or getattr(
             value, "_pytestfixturefunction", None
@@ -235,51 +233,4 @@ def run_tests(module: ModuleType, params: dict[str, Any]) -> dict[str, Any]:
 
 PROBES: dict[str, Callable[..., Any]] = {"run_tests": run_tests}
 
-
-def serve_companion(sock: socket.socket, params: dict[str, Any]) -> None:
-    """The companion process: serve each label's copy of the app over the socket."""
-    variants: dict[str, str] = params["variants"]
-    copies: dict[str, ex08_app.Copy] = {}
-
-    def copy_for(label: str) -> ex08_app.Copy:
-        if label not in copies:
-            copies[label] = ex08_app.Copy(variants[label], Path.cwd() / f"{label}.sqlite")
-        return copies[label]
-
-    async def serve() -> None:
-        loop = asyncio.get_running_loop()
-        sock.setblocking(False)
-        while True:
-            try:
-                message = await recv_frame_async(loop, sock)
-            except (ProtocolError, OSError, ValueError):
-                return
-            label = str(message.get("variant"))
-            if label not in variants:
-                await send_frame_async(loop, sock, {"status": 400, "headers": [], "body": ""})
-                continue
-            copy = copy_for(label)
-            if message.get("op") == "reset":
-                copy.reset()
-                await send_frame_async(loop, sock, {"ok": True})
-                continue
-            headers = [(str(k), str(v)) for k, v in message.get("headers", [])]
-            response, _error = await asgi_driver.request(
-                ex08_app.app_for(copy.variant),
-                message["method"],
-                message["target"],
-                headers,
-                base64.b64decode(message.get("body") or ""),
-                {"copy": copy},
-            )
-            await send_frame_async(
-                loop,
-                sock,
-                {
-                    "status": response.status,
-                    "headers": [[k, v] for k, v in response.headers],
-                    "body": base64.b64encode(bytes(response.body)).decode(),
-                },
-            )
-
-    asyncio.run(serve())
+__all__ = ["PROBES", "REQUIRED", "apps", "serve_companion", "warm_up"]
