@@ -177,7 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 4 x cores)")
     grade.add_argument("--time-limit", type=float, default=20.0, help="seconds per exercise")
     grade.add_argument("--memory-mb", type=int, default=1024, help="memory per exercise")
-    grade.add_argument("--isolation", default="auto", choices=["auto", "root", "bwrap", "none"])
+    grade.add_argument(
+        "--isolation", default="auto", choices=["auto", "root", "uid", "bwrap", "none"]
+    )
     grade.add_argument("--only", nargs="+", help="grade only these exercises (e.g. ex01 ex03)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(handler=_grade)

@@ -4,6 +4,8 @@ Three levels, chosen by what the machine allows:
 - "root":  the fork server gets private mount and network namespaces; the folders that hold
            solutions, hidden checks and other submissions are covered by empty tmpfs mounts;
            each worker runs as its own unprivileged uid with resource limits.
+- "uid":   root without namespaces (a container without CAP_SYS_ADMIN): each worker still runs
+           as its own unprivileged uid with resource limits, but the folders are not hidden.
 - "bwrap": the same mounts through bubblewrap (an unprivileged user namespace); workers keep
            the grader's uid, so only the mounts and the limits protect.
 - "none":  resource limits and timeouts only; a submission can read what the grader's user can.
@@ -60,6 +62,12 @@ DESCRIPTIONS = {
         "private mounts hiding the solutions, hidden checks, tests, other submissions and the "
         "output folder, and limits on time, memory, processes and file size"
     ),
+    "uid": (
+        "uid: each exercise runs in its own process as an unprivileged uid, with limits on "
+        "time, memory, processes and file size, so it cannot signal or trace the grader; but "
+        "this machine allows no private mounts, so it CAN READ files that every user may read "
+        "(a world-readable solutions/ included) and it has the network"
+    ),
     "bwrap": (
         "bubblewrap: each exercise runs in its own process with no network and private mounts "
         "hiding the solutions, hidden checks, tests, other submissions and the output folder, "
@@ -107,7 +115,13 @@ def detect_mode() -> str:
             return "root"
     if sys.platform == "linux" and _bwrap_works():
         return "bwrap"
+    if os.geteuid() == 0 and sys.platform == "linux":
+        return "uid"  # root, but no namespaces (a container): separate uids still work
     return "none"
+
+
+# Modes in which each worker gets a uid of its own.
+OWN_UIDS = ("root", "uid")
 
 
 _ROOT_PROBE = (

@@ -60,7 +60,7 @@ class Sandbox:
         self.hide = [str(Path(p).resolve()) for p in (hide or [])]
         self.limits = limits or Limits()
         self.covered: list[str] = []
-        self.uid_base = free_uid_block() if self.mode == "root" else 0
+        self.uid_base = free_uid_block() if self.mode in isolation.OWN_UIDS else 0
         self._scratch = tempfile.TemporaryDirectory(prefix="docchat-grade-")
         self._runs: dict[str, _Pending] = {}
         self._lock = threading.Lock()

@@ -113,14 +113,14 @@ class ForkServer:
     def spawn(self, message: dict[str, Any], fds: list[int]) -> None:
         run_id = str(message["run"])
         limits = isolation.Limits(**message["limits"])
-        uid = message.get("uid") if self.mode == "root" else None
+        uid = message.get("uid") if self.mode in isolation.OWN_UIDS else None
         run = _Run(set(), [], [], 0)
         args = {"slug": message["slug"]}
         keep = [fds[0]]
         companion = message.get("companion")
         if companion is not None:
             left, right = socket.socketpair()
-            c_uid = companion.get("uid") if self.mode == "root" else None
+            c_uid = companion.get("uid") if self.mode in isolation.OWN_UIDS else None
             c_dir = self._workdir(c_uid)
             c_args = {"slug": message["slug"], "params": companion["params"]}
             c_pid = self._fork("companion", [left.fileno()], c_uid, c_dir, limits, c_args)
@@ -234,7 +234,7 @@ def main() -> None:
     covered: list[str] = []
     if config["mode"] == "root":
         covered = isolation.enter_private_namespaces(config["hide"], config["keep"])
-    if config["mode"] in ("root", "bwrap"):
+    if config["mode"] in ("root", "uid", "bwrap"):
         isolation.become_subreaper()
     scratch = Path(config["scratch"])
     if "/tmp" in covered or not scratch.exists():

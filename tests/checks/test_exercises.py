@@ -94,7 +94,7 @@ def test_testing_exercise_runs_tests_that_need_pytest_itself(sandbox: Sandbox) -
     """Fixtures and marks of the learner's own go through pytest, and score the same."""
     exercise = next(e for e in exercises() if e.id == "ex08")
     source = (SOLUTIONS / exercise.file).read_text(encoding="utf-8")
-    extra = '''
+    extra = """
 
 import pytest
 
@@ -111,6 +111,6 @@ def test_allowed_limits(client, limit):
 
 def test_fixture_of_my_own(created):
     assert created.status_code == 202
-'''
+"""
     result = run_exercise(sandbox, exercise, {exercise.file: (source + extra).encode()})
     assert result.score == exercise.points, _failures(result)

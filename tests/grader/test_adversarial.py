@@ -16,7 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "adversarial"
 SOLUTION = ROOT / "solutions" / "ex01_dependencies.py"
 MODE = detect_mode()
-ISOLATED = MODE in ("root", "bwrap")
+# Files are hidden only with private mounts; a worker has a uid of its own as root.
+HIDDEN_FILES = MODE in ("root", "bwrap")
+OWN_UID = MODE in ("root", "uid")
+# Without a uid of its own, these would take the test run down with them (kill -1, a fork
+# bomb under the tester's own process limit): they are only run where they are contained.
+NEEDS_OWN_UID = {"kill_everything", "fork_bomb"}
 
 # threat -> (ex01 score, ex01 status)
 EXPECTED = {
@@ -65,6 +70,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[ClassResult, Path,
     paths = {"HIDDEN": hidden, "OTHER_LEARNER": honest, "OUT": out}
     reference_ex03 = (ROOT / "solutions" / "ex03_routers.py").read_bytes()
     for threat in EXPECTED:
+        if threat in NEEDS_OWN_UID and not OWN_UID:
+            continue
         folder = submissions / threat
         folder.mkdir()
         text = (CORPUS / f"{threat}.py").read_text()
@@ -101,8 +108,10 @@ def _learner(result: ClassResult, name: str):
 @pytest.mark.parametrize("threat", sorted(EXPECTED))
 def test_hostile_submission_gets_the_score_it_deserves(graded, threat: str) -> None:
     result, _out, _honest = graded
-    if threat == "read_the_answers" and not ISOLATED:
-        pytest.skip("isolation 'none' cannot hide files: run as root or install bubblewrap")
+    if threat == "read_the_answers" and not HIDDEN_FILES:
+        pytest.skip(f"isolation {MODE!r} cannot hide files: it needs private mounts")
+    if threat in NEEDS_OWN_UID and not OWN_UID:
+        pytest.skip(f"isolation {MODE!r} gives workers no uid of their own: not run here")
     learner = _learner(result, threat)
     ex01, ex03 = learner.exercises
     score, status = EXPECTED[threat]
