@@ -229,7 +229,14 @@ def write_results(reports: Sequence[Report], path: Path = RESULTS) -> None:
 
 
 # The order in which sections appear in RESULTS.md, whatever order they were run in.
-_ORDER = ["api_overhead", "async_chat", "ingest_retrieval", "notebook_suite", "grading"]
+_ORDER = [
+    "api_overhead",
+    "async_chat",
+    "ingest_retrieval",
+    "notebook_suite",
+    "grading",
+    "nbgrader_compare",
+]
 
 
 def _read_sections(text: str) -> dict[str, str]:

@@ -132,5 +132,6 @@ def test_corpus_is_the_same_on_every_run() -> None:
 
 def test_run_all_knows_every_benchmark() -> None:
     assert run_all.BENCHMARKS == (
-        "api_overhead", "async_chat", "ingest_retrieval", "notebook_suite", "grading"
+        "api_overhead", "async_chat", "ingest_retrieval", "notebook_suite", "grading",
+        "nbgrader_compare",
     )  # fmt: skip
