@@ -31,7 +31,7 @@ from docchat_lab.notebook import setup
 setup()
 
 # %% [markdown]
-# ## The assembly: `create_app`
+# ## Build step: the assembly, `create_app`
 #
 # The factory, read from `docchat/main.py`. Read it top to bottom once; every line is a pattern
 # from an earlier notebook:
@@ -46,13 +46,21 @@ setup()
 # - `include_router(...)`: one router per area, each with its own prefix and tags (03).
 # - the exception handlers: an LLM failure becomes a 502/504 and a database outage a 503, both
 #   as JSON (this notebook).
-# - `CORSMiddleware` and `ProcessTimeMiddleware`: the browser's origin check, and the time in
-#   milliseconds (05).
+# - `CORSMiddleware` and `ProcessTimeMiddleware`, added by `install_middleware`: the browser's
+#   origin check, and the time in milliseconds (05).
+#
+# > **PHP bridge.** `create_app` plays the part of Laravel's `bootstrap/app.php` (or Symfony's
+# > `Kernel`): one place that wires routes, middleware and error handling. The difference is that
+# > it is a plain function you can call twice: two apps, two databases, nothing shared, which is
+# > what makes a fresh app per test cheap.
 
 # %%
 from docchat_lab.notebook import source
 
 source("docchat.main", "create_app")
+
+# %%
+source("docchat.main", "install_middleware")
 
 # %% [markdown]
 # ## Launch it
