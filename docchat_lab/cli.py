@@ -42,7 +42,7 @@ def _errata_map(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from docchat_lab.feedback import as_text
     from docchat_lab.grading.manifest import exercises, find
-    from docchat_lab.learner_check import run_checks
+    from docchat_lab.learner_check import default_folder, run_checks, with_earned_hints
 
     try:
         chosen = list(exercises()) if args.all else [find(n) for n in args.exercises]
@@ -52,16 +52,23 @@ def _check(args: argparse.Namespace) -> int:
     if not chosen:
         print("docchat-lab: name an exercise (e.g. ex03) or use --all", file=sys.stderr)
         return 2
-    folder = Path(args.dir) if args.dir else project.exercises_dir()
-    if not folder.is_dir():
-        print(f"docchat-lab: no folder {folder}", file=sys.stderr)
-        return 2
-    results = run_checks(chosen, folder.resolve())
+    results = []
+    for exercise in chosen:
+        folder = Path(args.dir) if args.dir else default_folder(exercise)
+        if not folder.is_dir():
+            print(f"docchat-lab: no folder {folder}", file=sys.stderr)
+            return 2
+        results += run_checks([exercise], folder.resolve())
     if args.json:
         print(json.dumps([r.to_dict() for r in results]))
     else:
-        titles = {e.id: e.title for e in chosen}
-        print("\n\n".join(as_text(r, titles[r.exercise]) for r in results))
+        by_id = {e.id: e for e in chosen}
+        print(
+            "\n\n".join(
+                as_text(with_earned_hints(by_id[r.exercise], r), by_id[r.exercise].title)
+                for r in results
+            )
+        )
     return 0 if all(r.status == "ok" and r.passed == len(r.checks) for r in results) else 1
 
 

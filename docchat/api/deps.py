@@ -43,11 +43,24 @@ class Page:
 
 
 def pagination(
+    ### BEGIN SOLUTION 01
     # Past 64 bits SQLite raises OverflowError: a 500 where a 422 belongs.
     skip: Annotated[int, Query(ge=0, le=2**62, description="How many items to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="At most this many items.")] = 20,
+    ### END SOLUTION
+    ### BEGIN STUB
+    # skip: int = 0,
+    # limit: int = 20,
+    ### END STUB
 ) -> Page:
+    """`?skip=` and `?limit=` from the query string, as a Page.
+
+    skip defaults to 0 and must be 0 or more (at most 2**62); limit defaults to 20 and runs from
+    1 to 100. Anything else is a 422 that names the parameter, before any route runs.
+    """
+    ### BEGIN SOLUTION 01
     return Page(skip=skip, limit=limit)
+    ### END SOLUTION
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_for_app)]
@@ -60,11 +73,13 @@ PageDep = Annotated[Page, Depends(pagination)]
 def get_document(
     document_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep
 ) -> Document:
-    """The document named in the path, or a 404: never `200 null`."""
+    """The document named in the path, or a 404 whose detail names the id: never `200 null`."""
+    ### BEGIN SOLUTION 01
     document = session.get(Document, document_id)
     if document is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
     return document
+    ### END SOLUTION
 
 
 DocumentDep = Annotated[Document, Depends(get_document)]

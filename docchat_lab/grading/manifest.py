@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 MANIFEST = Path(__file__).resolve().parent.parent / "exercises.toml"
+STAGES = Path(__file__).resolve().parent.parent / "stages.toml"
 CheckFunction = Callable[[Any], None]
 
 
@@ -24,10 +25,17 @@ class Exercise:
     points: float
     hint: str
     hints: dict[str, str] = field(default_factory=dict)
+    # A stage of the learner's own package: the package's name, and tiers of hints per check.
+    package: str | None = None
+    tiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
-        return f"{self.slug}.py"
+        return f"{self.package}/" if self.package else f"{self.slug}.py"
+
+    @property
+    def number(self) -> int:
+        return int(self.id[-2:])
 
     def checks_module(self) -> ModuleType:
         return importlib.import_module(f"docchat_lab.checks.{self.slug}")
@@ -41,7 +49,14 @@ class Exercise:
         return dict(make()) if make else {}
 
     def hint_for(self, check: str) -> str:
+        tiers = self.tiers.get(check)
+        if tiers:
+            return tiers[0]
         return self.hints.get(check, self.hint)
+
+    def hint_tiers(self, check: str) -> tuple[str, ...]:
+        """A check's hints from a nudge to the answer; the stage's hint when it has none."""
+        return self.tiers.get(check) or (self.hints.get(check, self.hint),)
 
 
 def checks_in(module: ModuleType) -> list[tuple[str, CheckFunction]]:
@@ -71,16 +86,36 @@ def exercises() -> tuple[Exercise, ...]:
     )
 
 
+@cache
+def stages() -> tuple[Exercise, ...]:
+    """The stages of the learner's own DocChat, in order."""
+    data = tomllib.loads(STAGES.read_text(encoding="utf-8"))
+    return tuple(
+        Exercise(
+            id=item["id"],
+            slug=item["slug"],
+            title=item["title"],
+            notebook=item["notebook"],
+            points=float(item["points"]),
+            hint=item["hint"],
+            package=data["package"],
+            tiers={name: tuple(tiers) for name, tiers in item.get("hints", {}).items()},
+        )
+        for item in data.get("stage", [])
+    )
+
+
 def find(name: str) -> Exercise:
-    """An exercise by id ("ex03"), number ("3") or slug."""
+    """A stage by number ("3", "03"), id ("stage03", "s03") or slug; or an exercise ("ex03")."""
     wanted = name.strip().lower()
-    if wanted.isdigit():
-        wanted = f"ex{int(wanted):02d}"
-    for exercise in exercises():
+    digits = wanted.removeprefix("stage").removeprefix("s").strip(" _-")
+    if digits.isdigit():
+        wanted = f"stage{int(digits):02d}"
+    for exercise in (*stages(), *exercises()):
         if wanted in (exercise.id, exercise.slug):
             return exercise
-    known = ", ".join(e.id for e in exercises())
-    raise KeyError(f"no exercise {name!r}; the exercises are {known}")
+    known = ", ".join(e.id for e in (*stages(), *exercises()))
+    raise KeyError(f"no stage or exercise {name!r}; there are {known}")
 
 
 def hidden_checks(folder: Path, exercise: Exercise) -> list[tuple[str, CheckFunction]]:

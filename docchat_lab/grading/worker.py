@@ -42,10 +42,41 @@ def describe(exc: BaseException, learner_file: str | None) -> dict[str, Any]:
         return info
     frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
     for frame in reversed(frames):
-        if learner_file and frame.filename == learner_file:
+        if learner_file and (
+            frame.filename == learner_file or frame.filename.startswith(learner_file + "/")
+        ):
             info["line"], info["function"] = frame.lineno, frame.name
+            if frame.filename != learner_file:
+                info["file"] = frame.filename.removeprefix(str(Path(learner_file).parent) + "/")
             break
     return info
+
+
+def _safe_path(name: str) -> Path | None:
+    """A relative path inside the work folder, or None: never absolute, never climbing out."""
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or any(p in ("", ".", "..") for p in parts):
+        return None
+    if any(p.startswith(".") for p in parts):
+        return None
+    return Path(*parts)
+
+
+def _has(module: ModuleType, dotted: str) -> bool:
+    """`name` on the module, or `sub.module:name` inside its package."""
+    if ":" not in dotted:
+        return hasattr(module, dotted)
+    where, name = dotted.split(":", 1)
+    found = sys.modules.get(f"{module.__name__}.{where}")
+    return found is not None and hasattr(found, name)
+
+
+def _shown(exc: SyntaxError) -> str:
+    """The file of a syntax error, relative to the work folder."""
+    try:
+        return Path(exc.filename or "").resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return Path(exc.filename or "").name
 
 
 def _fatal_memory(sock: socket.socket) -> None:
@@ -60,7 +91,9 @@ class Worker:
         self.sock = sock
         self.slug = slug
         self.harness = importlib.import_module(f"docchat_lab.harness.{slug}")
-        self.learner_file = str(Path.cwd() / f"{slug}.py")
+        self.package: str | None = getattr(self.harness, "PACKAGE", None)
+        # A stage checks a whole package: any file in it is the learner's.
+        self.learner_file = str(Path.cwd() / (self.package or f"{slug}.py"))
         self.companion_fd = companion_fd
         self.module: ModuleType | None = None
         self.params: dict[str, Any] = {}
@@ -79,14 +112,39 @@ class Worker:
         if self.companion_fd is not None:
             self.params["companion_fd"] = self.companion_fd
         for name, data in (frame.get("files") or {}).items():
-            safe = Path(name).name  # files arrive flat; never a path out of the work folder
-            if safe and not safe.startswith("."):
-                Path(safe).write_bytes(base64.b64decode(data))
-        load = self._load()
+            target = _safe_path(name)
+            if target is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(base64.b64decode(data))
+        load = self._load_package() if self.package else self._load()
         missing = []
         if self.module is not None:
-            missing = [n for n in self.harness.REQUIRED if not hasattr(self.module, n)]
+            missing = [n for n in self.harness.REQUIRED if not _has(self.module, n)]
         return {"op": "hello", "load": load, "missing": missing}
+
+    def _load_package(self) -> dict[str, Any] | None:
+        """Import the package and the modules the harness names; the first failure, if any."""
+        assert self.package is not None
+        if not (Path(self.package) / "__init__.py").is_file():
+            return {
+                "kind": "no-file",
+                "type": "FileNotFoundError",
+                "message": f"{self.package}/__init__.py is missing",
+            }
+        sys.path.insert(0, str(Path.cwd()))
+        module = None
+        for name in (self.package, *(f"{self.package}.{m}" for m in self.harness.MODULES)):
+            try:
+                imported = importlib.import_module(name)
+            except MemoryError:
+                _fatal_memory(self.sock)
+            except SyntaxError as exc:
+                return {"kind": "syntax", **describe(exc, self.learner_file), "file": _shown(exc)}
+            except BaseException as exc:
+                return {"kind": "import", "module": name, **describe(exc, self.learner_file)}
+            module = module or imported
+        self.module = module
+        return None
 
     def _load(self) -> dict[str, Any] | None:
         path = Path(self.learner_file)
