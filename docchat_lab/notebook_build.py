@@ -15,6 +15,8 @@ import nbformat
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 _MARKER = re.compile(r"^# %%(?P<markdown>\s*\[markdown\])?(?P<rest>.*)$")
 _TAGS = re.compile(r"tags=(\[[^\]]*\])")
+# `# %% build="api/deps.py:pagination,get_document"`: a build cell holding those stubs.
+_BUILD = re.compile(r'build="(?P<file>[\w./]+):(?P<names>[\w,]+)"')
 
 
 @dataclass
@@ -22,6 +24,21 @@ class _Cell:
     kind: str
     lines: list[str]
     tags: list[str]
+    build: str | None = None
+
+
+def build_cell_source(spec: str) -> str:
+    """`%%build <file>` and the stubs of the named definitions, as the learner's package has them."""
+    from docchat_lab.stages import workspace
+
+    relative, _, names = spec.partition(":")
+    stubs = []
+    for name in names.split(","):
+        stub = workspace.stub_of(relative, name)
+        if stub is None:
+            raise ValueError(f"build cell: {relative} has no definition {name!r}")
+        stubs.append(stub.rstrip("\n"))
+    return f"%%build {relative}\n" + "\n\n\n".join(stubs)
 
 
 def read_percent(path: Path) -> nbformat.NotebookNode:
@@ -32,7 +49,9 @@ def read_percent(path: Path) -> nbformat.NotebookNode:
         if match:
             tags_match = _TAGS.search(match["rest"])
             tags = json.loads(tags_match[1]) if tags_match else []
-            cells.append(_Cell("markdown" if match["markdown"] else "code", [], tags))
+            build_match = _BUILD.search(match["rest"])
+            spec = f"{build_match['file']}:{build_match['names']}" if build_match else None
+            cells.append(_Cell("markdown" if match["markdown"] else "code", [], tags, spec))
         elif cells:
             cells[-1].lines.append(line)
         elif line.strip():
@@ -43,6 +62,10 @@ def read_percent(path: Path) -> nbformat.NotebookNode:
         if cell.kind == "markdown":
             text = "\n".join(_unquote(line) for line in text.splitlines())
             node = nbformat.v4.new_markdown_cell(text)
+        elif cell.build is not None:
+            if text:
+                raise ValueError(f"{path}: a build cell takes its code from docchat/, not the source")
+            node = nbformat.v4.new_code_cell(build_cell_source(cell.build))
         else:
             node = nbformat.v4.new_code_cell(text)
         node.id = f"{path.stem[:40]}-{index:03d}"
@@ -84,6 +107,10 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 180) -> nbforma
 
 
 def build(source: Path, target: Path, *, run: bool = True) -> Path:
+    import os
+
+    # Stored outputs come from the reference edition: each stage's finished code, not a stub.
+    os.environ.setdefault("DOCCHAT_LAB_EDITION", "reference")
     nb = read_percent(source)
     if run:
         execute(nb, target.parent)
