@@ -28,7 +28,7 @@ class _Cell:
 
 
 def build_cell_source(spec: str) -> str:
-    """`%%build <file>` and the stubs of the named definitions, as the learner's package has them."""
+    """`%%build <file>` and the stubs of the named definitions, as a fresh package has them."""
     from docchat_lab.stages import workspace
 
     relative, _, names = spec.partition(":")
@@ -64,7 +64,7 @@ def read_percent(path: Path) -> nbformat.NotebookNode:
             node = nbformat.v4.new_markdown_cell(text)
         elif cell.build is not None:
             if text:
-                raise ValueError(f"{path}: a build cell takes its code from docchat/, not the source")
+                raise ValueError(f"{path}: a build cell's code comes from docchat/, not the source")
             node = nbformat.v4.new_code_cell(build_cell_source(cell.build))
         else:
             node = nbformat.v4.new_code_cell(text)

@@ -76,7 +76,8 @@ def stage_source(relative: str, name: str, stage: int | None = None) -> SourceVi
     # Only a definition written in an earlier stage has new lines; a first version is all new.
     if stage > 0 and before != (definitions.source_of(package.snapshot(0)[relative], name) or ""):
         matcher = difflib.SequenceMatcher(a=before.splitlines(), b=lines, autojunk=False)
-        new = {j for op, _, _, j1, j2 in matcher.get_opcodes() if op != "equal" for j in range(j1, j2)}
+        opcodes = matcher.get_opcodes()
+        new = {j for op, _, _, j1, j2 in opcodes if op != "equal" for j in range(j1, j2)}
         mark = f"  # new in stage {stage:02d}"
         lines = [line + mark if i in new else line for i, line in enumerate(lines)]
     return SourceView(f"{package.LEARNER}/{relative}", found.first, found.last, "\n".join(lines))

@@ -49,7 +49,8 @@ def learner_error(what: str, exception: dict[str, Any]) -> CheckFailedError:
     file = f"{str(exception['file'])[:200]}, " if exception.get("file") else ""
     if exception.get("line"):
         function = exception.get("function")
-        where = f" ({file}line {exception['line']}" + (f", in {function}()" if function else "") + ")"
+        inside = f", in {function}()" if function else ""
+        where = f" ({file}line {exception['line']}{inside})"
     if name == NOT_IMPLEMENTED:
         where = f" ({file}line {exception['line']})" if exception.get("line") else ""
         # No request or value in the message: a stub's feedback must read the same every run.

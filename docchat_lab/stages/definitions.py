@@ -40,7 +40,9 @@ def _parse(text: str, where: str) -> ast.Module:
     try:
         return ast.parse(text)
     except SyntaxError as exc:
-        raise DefinitionError(f"{where} has a syntax error on line {exc.lineno}: {exc.msg}") from None
+        raise DefinitionError(
+            f"{where} has a syntax error on line {exc.lineno}: {exc.msg}"
+        ) from None
 
 
 def definitions(text: str, where: str = "<file>") -> list[Definition]:
@@ -122,7 +124,11 @@ def _add_imports(
     if not missing:
         return "".join(lines)
     last_import = max(
-        (n.end_lineno or n.lineno for n in module.body if isinstance(n, ast.Import | ast.ImportFrom)),
+        (
+            n.end_lineno or n.lineno
+            for n in module.body
+            if isinstance(n, ast.Import | ast.ImportFrom)
+        ),
         default=0,
     )
     added = [line for node in missing for line in _lines(code_lines, node.lineno, node.end_lineno)]

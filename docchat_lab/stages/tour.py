@@ -49,8 +49,10 @@ def _shown(response: httpx.Response) -> str:
     try:
         body: Any = response.json()
     except ValueError:
-        return f"{response.status_code} {response.text[:120]!r}" if response.text else str(
-            response.status_code
+        return (
+            f"{response.status_code} {response.text[:120]!r}"
+            if response.text
+            else str(response.status_code)
         )
     for item in body if isinstance(body, list) else [body]:
         if isinstance(item, dict):
@@ -90,5 +92,7 @@ def try_yours(stage: int | str) -> Tour:
                     lines.append(f"  {method} {path} -> no answer ({type(exc).__name__})")
         crashed = bool(server.log_messages())
     if crashed:
-        lines.append(f"  (your code raised an error: run check(\"{exercise.number:02d}\") to see where)")
+        lines.append(
+            f'  (your code raised an error: run check("{exercise.number:02d}") to see where)'
+        )
     return Tour(title, lines, ok=not crashed)
