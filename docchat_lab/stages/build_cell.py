@@ -63,12 +63,10 @@ def build(line: str, cell: str) -> BuildResult:
     path = root / relative
     shown = f"{package.LEARNER}/{relative}"
     try:
-        found = definitions.definitions(cell, "this cell")
+        _imports, pieces = definitions.cell_parts(cell)
     except definitions.DefinitionError as exc:
         return BuildResult(f"Nothing written: {exc}.")
-    wanted = {d.name: definitions.source_of(cell, d.name) or "" for d in found}
-    if not wanted:
-        return BuildResult("Nothing written: this cell defines nothing yet.")
+    wanted = {name: "".join(lines) for lines, name in pieces}
     stubs = {name: workspace.stub_of(relative, name) for name in wanted}
     if all(stubs[n] is not None and _digest(stubs[n] or "") == _digest(wanted[n]) for n in wanted):
         names = ", ".join(wanted)

@@ -81,6 +81,23 @@ def replace(text: str, new_code: str, where: str = "<file>") -> tuple[str, list[
     added after its imports. Returns the new text and the names written. Anything else in
     `new_code` is an error: a build cell writes definitions, not statements to run.
     """
+    imports, pieces = cell_parts(new_code)
+    lines = _lines(text.splitlines(keepends=True), 1, None)
+    written = []
+    for new_lines, name in pieces:
+        current = find("".join(lines), name, where)
+        if current is None:
+            lines += ["\n", "\n", *new_lines]
+        else:
+            lines[current.first - 1 : current.last] = new_lines
+        written.append(name)
+    return _add_imports(lines, imports, new_code.splitlines(keepends=True)), written
+
+
+def cell_parts(
+    new_code: str,
+) -> tuple[list[ast.Import | ast.ImportFrom], list[tuple[list[str], str]]]:
+    """A cell's imports, and its definitions as (lines, name); anything else is an error."""
     tree = _parse(new_code, "this cell")
     code_lines = new_code.splitlines(keepends=True)
     imports: list[ast.Import | ast.ImportFrom] = []
@@ -96,16 +113,7 @@ def replace(text: str, new_code: str, where: str = "<file>") -> tuple[str, list[
         pieces.append((_lines(code_lines, _first_line(node), node.end_lineno), names[0]))
     if not pieces:
         raise DefinitionError("the cell defines nothing")
-    lines = _lines(text.splitlines(keepends=True), 1, None)
-    written = []
-    for new_lines, name in pieces:
-        current = find("".join(lines), name, where)
-        if current is None:
-            lines += ["\n", "\n", *new_lines]
-        else:
-            lines[current.first - 1 : current.last] = new_lines
-        written.append(name)
-    return _add_imports(lines, imports, code_lines), written
+    return imports, pieces
 
 
 def _lines(lines: list[str], first: int, last: int | None) -> list[str]:
