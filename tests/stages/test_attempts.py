@@ -1,4 +1,4 @@
-"""Hints are earned: none before a check has failed on the learner's own code, then one tier more."""
+"""Hints are earned: none before a check fails on the learner's own code, then one more tier."""
 
 from pathlib import Path
 
@@ -29,7 +29,8 @@ def test_each_real_failure_earns_the_next_tier_and_the_answer_comes_last(lab: Pa
     assert shown[1].startswith(tiers[1])
     assert shown[2] == tiers[2]
     assert shown[3] == tiers[2]
-    assert tiers[2] not in shown[0] and tiers[2] not in shown[1]
+    assert tiers[2] not in shown[0]
+    assert tiers[2] not in shown[1]
 
 
 def test_a_passing_check_shows_no_hint(lab: Path) -> None:

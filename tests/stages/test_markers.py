@@ -65,7 +65,7 @@ def test_solutions_know_their_stage_and_lines() -> None:
             "inside a SOLUTION block",
         ),
         (
-            "x = 1\n### BEGIN SOLUTION 01\ny = 2\n### END SOLUTION\n### BEGIN STUB\ny = 3\n### END STUB\n",
+            "### BEGIN SOLUTION 01\ny = 2\n### END SOLUTION\n### BEGIN STUB\ny = 3\n### END STUB\n",
             "commented out",
         ),
     ],

@@ -13,7 +13,8 @@ def test_every_stage_snapshot_is_valid_python_without_markers(stage: int) -> Non
     for relative, text in package.snapshot(stage).items():
         ast.parse(text, relative)
         assert "### BEGIN" not in text, relative
-        assert "import docchat" not in text and "from docchat" not in text, relative
+        assert "import docchat" not in text, relative
+        assert "from docchat" not in text, relative
 
 
 def test_the_finished_snapshot_is_the_reference_renamed() -> None:
