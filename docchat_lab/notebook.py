@@ -8,7 +8,9 @@ from pathlib import Path
 
 from docchat_lab.project import project_root
 from docchat_lab.serving import InlineServer, ServerStartError, running_servers, serve, stop_all
-from docchat_lab.source_view import SourceView, source
+from docchat_lab.learner_check import check
+from docchat_lab.source_view import SourceView, show_mine, source, stage_source
+from docchat_lab.stages.tour import try_yours
 
 _scratch: list[Path] = []
 
@@ -76,11 +78,15 @@ __all__ = [
     "InlineServer",
     "ServerStartError",
     "SourceView",
+    "check",
     "running_servers",
     "scratch_dir",
     "serve",
     "setup",
+    "show_mine",
     "source",
     "sqlite_url",
+    "stage_source",
     "stop_all",
+    "try_yours",
 ]

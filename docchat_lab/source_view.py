@@ -81,3 +81,16 @@ def stage_source(relative: str, name: str, stage: int | None = None) -> SourceVi
         mark = f"  # new in stage {stage:02d}"
         lines = [line + mark if i in new else line for i, line in enumerate(lines)]
     return SourceView(f"{package.LEARNER}/{relative}", found.first, found.last, "\n".join(lines))
+
+
+def show_mine(relative: str, name: str) -> SourceView:
+    """Definition `name` as your own `my_docchat/<relative>` holds it right now."""
+    from docchat_lab.stages import definitions, package, workspace
+
+    path = workspace.require() / relative
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    found = definitions.find(text, name, f"{package.LEARNER}/{relative}")
+    if found is None:
+        raise KeyError(f"your {package.LEARNER}/{relative} has no definition {name!r}")
+    code = "".join(text.splitlines(keepends=True)[found.first - 1 : found.last]).rstrip("\n")
+    return SourceView(f"{package.LEARNER}/{relative}", found.first, found.last, code)
