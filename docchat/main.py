@@ -53,12 +53,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.add_exception_handler(LLMError, _llm_error)
     app.add_exception_handler(OperationalError, _database_down)
+    ### BEGIN STAGE 05
     install_middleware(app, settings)
+    ### END STAGE
     return app
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """CORS from the settings, then the timing header around everything."""
+    """CORS from the settings, then the timing header around everything.
+
+    CORS allows exactly `settings.cors_origins`, with credentials only when
+    `settings.cors_allow_credentials` says so, any method and header, and lets browsers read the
+    timing header. The timing middleware is added last, so it is the outermost: its time
+    includes CORS, and even a preflight answered by CORS carries the header.
+    """
+    ### BEGIN SOLUTION 05
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -69,6 +78,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     )
     # Added last, so outermost: the time includes CORS and everything inside it.
     app.add_middleware(ProcessTimeMiddleware)
+    ### END SOLUTION
 
 
 async def _llm_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -98,6 +98,23 @@ def _load_failure(exercise: Exercise, hello: dict[str, Any]) -> CheckFailedError
     return None
 
 
+def _unwritten(exercise: Exercise, files: dict[str, bytes]) -> CheckFailedError | None:
+    """A stage whose own definitions are still stubs: said once, judged from the files."""
+    if exercise.package is None:
+        return None
+    from docchat_lab.stages.workspace import stubs_left
+
+    def read(relative: str) -> str:
+        return files.get(f"{exercise.package}/{relative}", b"").decode("utf-8", "replace")
+
+    left = stubs_left(exercise.number, read)
+    if not left:
+        return None
+    where = [item.split(": ") for item in left]
+    names = ", ".join(f"{name} in {exercise.package}/{file}" for file, name in where)
+    return CheckFailedError(f"not written yet: {names}", kind="not-implemented")
+
+
 def _exit_detail(report: dict[str, Any]) -> str:
     if report.get("signal"):
         return f" (killed by signal {report['signal']})"
@@ -129,7 +146,7 @@ def run_exercise(
         handle = sandbox.spawn(exercise.slug, slot, companion=companion, limits=limits)
         deadline = started + limits.time_s
         hello = _start(handle, files, params, deadline)
-        failure = _load_failure(exercise, hello)
+        failure = _load_failure(exercise, hello) or _unwritten(exercise, files)
         # The companion's secrets (which variant is which) stay with the judge.
         judge_params = {**params, "_companion": companion} if companion is not None else params
         subject = Subject(handle, hello, judge_params, deadline)

@@ -58,5 +58,5 @@ def apply_tiers(exercise: Exercise, checks: list[CheckResult], earned: dict[str,
             check.hint = ""
             continue
         tiers = exercise.hint_tiers(check.name)
-        more = " (fails again: a stronger hint)" if tier < len(tiers) else ""
-        check.hint = f"{tiers[tier - 1]}{more}"
+        more = f" (hint {tier} of {len(tiers)}: the next comes if it fails again)"
+        check.hint = tiers[tier - 1] + (more if tier < len(tiers) else "")

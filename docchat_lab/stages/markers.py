@@ -66,12 +66,15 @@ def _indent(line: str) -> str:
 
 
 def _enclosing(lines: list[str], index: int, indent: str) -> str | None:
-    """The innermost def/class around line `index`, if any."""
+    """The def around line `index`, qualified by its classes (`Middleware.__call__`), if any."""
+    names: list[str] = []
+    width = len(indent)
     for line in reversed(lines[:index]):
         match = _DEF.match(line)
-        if match and len(match["indent"]) < len(indent):
-            return match["name"]
-    return None
+        if match and len(match["indent"]) < width:
+            names.insert(0, match["name"])
+            width = len(match["indent"])
+    return ".".join(names) or None
 
 
 def _stage_block(lines: list[str], start: int, stage: int, where: str) -> tuple[StageBlock, int]:

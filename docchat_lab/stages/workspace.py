@@ -7,6 +7,7 @@ Nothing here ever loses the learner's work: every file is copied into the histor
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,15 +144,25 @@ def unwritten(up_to_stage: int) -> list[str]:
     root = require()
     left = []
     for stage in range(1, up_to_stage + 1):
-        for relative, names in package.learner_files(stage).items():
-            path = root / relative
-            text = path.read_text(encoding="utf-8") if path.is_file() else ""
-            for name in names:
-                stub = stub_of(relative, name)
-                try:
-                    mine = definitions.source_of(text, name, relative)
-                except definitions.DefinitionError:
-                    continue  # a syntax error is not a stub: the check will say where
-                if stub is not None and (mine is None or mine.strip() == stub.strip()):
-                    left.append(f"{relative}: {name}")
+        left += stubs_left(stage, lambda relative: _read(root / relative))
+    return left
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def stubs_left(stage: int, read: Callable[[str], str]) -> list[str]:
+    """`file: name` of each definition of `stage` that `read(file)` still holds as its stub."""
+    left = []
+    for relative, names in package.learner_files(stage).items():
+        text = read(relative)
+        for name in names:
+            stub = stub_of(relative, name)
+            try:
+                mine = definitions.source_of(text, name, relative)
+            except definitions.DefinitionError:
+                continue  # a syntax error is not a stub: the check will say where
+            if stub is not None and (mine is None or mine.strip() == stub.strip()):
+                left.append(f"{relative}: {name}")
     return left
