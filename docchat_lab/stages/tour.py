@@ -45,6 +45,12 @@ def import_fresh() -> ModuleType:
     return importlib.import_module(package.LEARNER)
 
 
+def your_module(name: str) -> ModuleType:
+    """`my_docchat.<name>`, freshly imported from your files."""
+    import_fresh()
+    return importlib.import_module(f"{package.LEARNER}.{name}")
+
+
 def _shown(response: httpx.Response) -> str:
     try:
         body: Any = response.json()

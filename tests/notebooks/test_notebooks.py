@@ -84,3 +84,16 @@ def test_errata_map_in_the_docs_is_current() -> None:
     current = render_map(find_demonstrations(NOTEBOOKS))
     stored = (ROOT / "docs" / "errata-map.md").read_text(encoding="utf-8")
     assert stored == current, "regenerate it: docchat-lab errata-map"
+
+
+MAX_CELL_LINES = 40
+
+
+@pytest.mark.parametrize(("source", "notebook"), PAIRS, ids=[s.stem for s, _ in PAIRS])
+def test_no_code_cell_is_longer_than_40_lines(source: Path, notebook: Path) -> None:
+    long_cells = [
+        f"cell {index}: {len(cell.source.splitlines())} lines, starting {cell.source[:60]!r}"
+        for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells)
+        if cell.cell_type == "code" and len(cell.source.splitlines()) > MAX_CELL_LINES
+    ]
+    assert long_cells == [], "split these cells, or move their machinery into docchat_lab"
