@@ -18,6 +18,7 @@ from docchat_lab.grading.protocol import (
     send_frame,
 )
 from docchat_lab.grading.sandbox import WorkerHandle
+from docchat_lab.grading.served import RunContext, ServedAppError, ServedRun, run_served
 
 NOT_IMPLEMENTED = "NotImplementedError"
 
@@ -118,14 +119,16 @@ class Subject:
         hello: dict[str, Any],
         params: dict[str, Any],
         deadline: float,
+        context: RunContext | None = None,
         request_timeout: float = 10.0,
     ) -> None:
         self.handle = handle
         self.hello = hello
-        self.params = params
+        self.params = params  # the judge's view: the worker's inputs and the secrets
         self.deadline = deadline
+        self.context = context
         self.request_timeout = request_timeout
-        self._waiting: dict[str, dict[str, Any]] = {}
+        self.memo: dict[str, Any] = {}  # what a check computed, for the exercise's next checks
 
     def _send(self, message: dict[str, Any]) -> str:
         message["id"] = secrets.token_hex(6)
@@ -228,6 +231,15 @@ class Subject:
         if not reply.get("ok", False):
             raise learner_error(f"{probe.replace('_', ' ')}", reply.get("exception") or {})
         return reply.get("value")
+
+    def served_runs(self, app: str, variants: list[str], probe: str) -> list[ServedRun]:
+        """The learner's tests run once per variant of a kit app, each in a process of its own."""
+        if self.context is None:
+            raise ExerciseAbortedError("grader", "this exercise cannot start more processes")
+        try:
+            return run_served(self.context, app, variants, probe, self.deadline)
+        except ServedAppError as exc:
+            raise ExerciseAbortedError("crashed", str(exc)) from None
 
     def get(self, path: str, **kw: Any) -> Response:
         return self.request("GET", path, **kw)

@@ -1,11 +1,13 @@
-"""Inside the sandbox: load a submission's exercise file and answer the judge's requests.
+"""Inside the sandbox: load a submission's files and answer the judge's requests.
 
 Nothing here decides a pass. The worker only reports, as plain JSON, what the submission's
 code did with the requests the judge chose: status codes, headers, bodies, values, errors.
+It is only ever given inputs, never an expected value; the judge treats every answer as a claim.
 """
 
 import asyncio
 import base64
+import concurrent.futures.thread  # noqa: F401 - run_in_executor's, imported before the fork
 import importlib
 import importlib.util
 import os
@@ -19,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from docchat_lab.grading import asgi_driver
+from docchat_lab.grading import asgi_driver, filetree
 from docchat_lab.grading.protocol import ProtocolError, recv_frame, recv_frame_async, send_frame
 
 MAX_BODY = 4 * 1024 * 1024
@@ -42,7 +44,8 @@ def describe(exc: BaseException, learner_file: str | None) -> dict[str, Any]:
         return info
     frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
     for frame in reversed(frames):
-        if learner_file and frame.filename == learner_file:
+        mine = frame.filename == learner_file or frame.filename.startswith(f"{learner_file}/")
+        if learner_file and mine:
             info["line"], info["function"] = frame.lineno, frame.name
             break
     return info
@@ -56,12 +59,17 @@ def _fatal_memory(sock: socket.socket) -> None:
 
 
 class Worker:
-    def __init__(self, sock: socket.socket, slug: str, companion_fd: int | None) -> None:
+    def __init__(self, sock: socket.socket, slug: str, served_fd: int | None) -> None:
         self.sock = sock
         self.slug = slug
         self.harness = importlib.import_module(f"docchat_lab.harness.{slug}")
+        # Taken now, before any learner code runs: a later patch of the harness's table is not
+        # seen here (and the judge trusts no answer anyway).
+        self._probes: dict[str, Callable[..., Any]] = dict(getattr(self.harness, "PROBES", {}))
+        self._apps: Callable[..., dict[str, Callable[[], Any]]] = self.harness.apps
+        self.package: str | None = getattr(self.harness, "PACKAGE", None)
         self.learner_file = str(Path.cwd() / f"{slug}.py")
-        self.companion_fd = companion_fd
+        self.served_fd = served_fd
         self.module: ModuleType | None = None
         self.params: dict[str, Any] = {}
         self.apps: dict[str, Any] = {}
@@ -75,13 +83,16 @@ class Worker:
 
     def setup(self) -> dict[str, Any]:
         frame = recv_frame(self.sock, time.monotonic() + 60)
-        self.params = frame.get("params") or {}
-        if self.companion_fd is not None:
-            self.params["companion_fd"] = self.companion_fd
-        for name, data in (frame.get("files") or {}).items():
-            safe = Path(name).name  # files arrive flat; never a path out of the work folder
-            if safe and not safe.startswith("."):
-                Path(safe).write_bytes(base64.b64decode(data))
+        params = frame.get("params")
+        self.params = params if isinstance(params, dict) else {}
+        if self.served_fd is not None:
+            self.params["served_fd"] = self.served_fd
+        files = frame.get("files")
+        try:
+            tree = {str(k): base64.b64decode(v) for k, v in dict(files or {}).items()}
+            filetree.write_tree(Path.cwd(), tree)
+        except (ValueError, TypeError, OSError) as exc:
+            return {"op": "hello", "load": {"kind": "files", **describe(exc, None)}, "missing": []}
         load = self._load()
         missing = []
         if self.module is not None:
@@ -89,6 +100,8 @@ class Worker:
         return {"op": "hello", "load": load, "missing": missing}
 
     def _load(self) -> dict[str, Any] | None:
+        if self.package is not None:
+            return self._load_package(self.package)
         path = Path(self.learner_file)
         if not path.is_file():
             return {
@@ -115,13 +128,35 @@ class Worker:
         self.module = module
         return None
 
+    def _load_package(self, name: str) -> dict[str, Any] | None:
+        """A package folder of the learner's (`my_docchat/`), imported from the work folder."""
+        if not (Path.cwd() / name / "__init__.py").is_file():
+            return {
+                "kind": "no-file",
+                "type": "FileNotFoundError",
+                "message": f"{name}/ is missing",
+            }
+        sys.path.insert(0, str(Path.cwd()))
+        self.learner_file = str(Path.cwd() / name)
+        try:
+            self.module = importlib.import_module(name)
+        except MemoryError:
+            _fatal_memory(self.sock)
+        except SyntaxError as exc:
+            return {"kind": "syntax", **describe(exc, self.learner_file)}
+        except NotImplementedError as exc:
+            return {"kind": "not-implemented", **describe(exc, self.learner_file)}
+        except BaseException as exc:
+            return {"kind": "import", **describe(exc, self.learner_file)}
+        return None
+
     async def _app(self, name: str) -> Any:
         """The app called `name`, built and started on first use; raises its build error."""
         if name in self.apps:
             return self.apps[name]
         if name in self.app_errors:
             raise _AppFailedError(self.app_errors[name])
-        factories = self.harness.apps(self.module, self.params)
+        factories = self._apps(self.module, self.params)
         if name not in factories:
             raise _AppFailedError({"type": "LookupError", "message": f"no app called {name!r}"})
         try:
@@ -156,7 +191,7 @@ class Worker:
         if op == "http":
             return await self._http(message)
         if op == "call":
-            probe: Callable[..., Any] = self.harness.PROBES[message["name"]]
+            probe = self._probes[str(message.get("name"))]
             loop = asyncio.get_running_loop()
             args = message.get("args", {})
             value = await loop.run_in_executor(
@@ -212,14 +247,10 @@ class _AppFailedError(Exception):
         self.info = info
 
 
-def run(role: str, fds: list[int], args: dict[str, Any]) -> None:
-    slug = args["slug"]
-    if role == "companion":
-        harness = importlib.import_module(f"docchat_lab.harness.{slug}")
-        harness.serve_companion(socket.socket(fileno=fds[0]), args["params"])
-        os._exit(0)
+def run(fds: list[int], args: dict[str, Any]) -> None:
+    """A worker process: fds[0] talks to the judge; fds[1], if any, reaches a served app."""
     sock = socket.socket(fileno=fds[0])
-    worker = Worker(sock, slug, args.get("companion_fd"))
+    worker = Worker(sock, str(args["slug"]), fds[1] if len(fds) > 1 else None)
     try:
         hello = worker.setup()
     except MemoryError:

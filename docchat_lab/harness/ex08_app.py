@@ -1,8 +1,9 @@
-"""The documents API that exercise 8's tests are run against: the correct version and its bugs.
+"""The documents API that exercise 8's tests are served: the correct version and its bugs.
 
-Each bug is one the lesson warns about. The app is built once (in the fork server); which copy a
-request talks to comes from the ASGI scope's state, set by the companion process, and each copy
-has its own database. The learner's process never sees any of it.
+Each bug is one the lesson warns about. It runs only in the app process (the app image, see
+docchat_lab/grading/app_server.py): a learner's process never holds this code, nor learns which
+variant it talks to. Each served copy has its own database, and records, as evidence for the
+judge, whether a request reached the place where its bug makes it differ from the correct app.
 """
 
 from collections.abc import AsyncIterator
@@ -13,7 +14,10 @@ from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Query, Req
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, String, create_engine, delete, event, select
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from docchat_lab.grading import asgi_driver
 
 BUGS = ("leaky_get_db", "missing_404", "wrong_status", "cors_allows_everything", "unbounded_limit")
 FRONTEND = "http://localhost:3000"
@@ -37,10 +41,15 @@ class DocumentIn(BaseModel):
 
 
 class Copy:
-    """One copy of the app's data: its variant and its own small connection pool."""
+    """One served copy: its variant, its own database and small pool, and what it saw."""
 
     def __init__(self, variant: str, database: Path) -> None:
+        if variant != "reference" and variant not in BUGS:
+            raise ValueError(f"no variant {variant!r}")
         self.variant = variant
+        self.requests = 0
+        self.resets = 0
+        self.diverged = False
         self.engine: Engine = create_engine(
             f"sqlite:///{database}",
             connect_args={"check_same_thread": False},
@@ -55,6 +64,7 @@ class Copy:
 
     def reset(self) -> None:
         """Empty database, full pool: what a fresh app would have."""
+        self.resets += 1
         self.engine.dispose()
         with self.sessions() as session:
             session.execute(delete(_Document))
@@ -71,6 +81,14 @@ def _no_fsync(dbapi_connection: Any, _record: Any) -> None:
 async def _copy(request: Request) -> Copy:
     copy: Copy = request.state.copy
     return copy
+
+
+def _bug(copy: Copy, bug: str) -> bool:
+    """Whether this copy has `bug`; if so, a request just reached it (the judge's evidence)."""
+    if copy.variant != bug:
+        return False
+    copy.diverged = True
+    return True
 
 
 # async on purpose: SQLite answers in microseconds, and a test app need not hop threads.
@@ -106,7 +124,7 @@ def _routes(app: FastAPI) -> None:
         skip: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1)] = 20,
     ) -> Any:
-        if limit > 100 and copy.variant != "unbounded_limit":
+        if limit > 100 and not _bug(copy, "unbounded_limit"):
             raise HTTPException(422, "limit must be at most 100")
         rows = db.scalars(select(_Document).order_by(_Document.id).offset(skip).limit(limit))
         return [_public(d) for d in rows]
@@ -119,7 +137,7 @@ def _routes(app: FastAPI) -> None:
         db.add(document)
         db.commit()
         tasks.add_task(_mark_ready, copy, document.id)
-        if copy.variant == "wrong_status":
+        if _bug(copy, "wrong_status"):
             response.status_code = 200
         return _public(document)
 
@@ -127,7 +145,7 @@ def _routes(app: FastAPI) -> None:
     async def read_document(document_id: int, db: DbDep, copy: CopyDep) -> Any:
         document = db.get(_Document, document_id)
         if document is None:
-            if copy.variant == "missing_404":
+            if _bug(copy, "missing_404"):
                 return None
             raise HTTPException(404, f"document {document_id} not found")
         return _public(document)
@@ -156,5 +174,45 @@ APP = build(allow_every_origin=False)
 APP_ALLOWING_EVERY_ORIGIN = build(allow_every_origin=True)
 
 
-def app_for(variant: str) -> FastAPI:
-    return APP_ALLOWING_EVERY_ORIGIN if variant == "cors_allows_everything" else APP
+class Served:
+    """One copy as the app process serves it: an ASGI app bound to its copy."""
+
+    def __init__(self, variant: str, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.copy = Copy(variant, folder / "documents.sqlite")
+        every_origin = variant == "cors_allows_everything"
+        self.inner = APP_ALLOWING_EVERY_ORIGIN if every_origin else APP
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.copy.requests += 1
+            headers = dict(scope.get("headers") or [])
+            if b"origin" in headers:
+                _bug(self.copy, "cors_allows_everything")  # every answer to an Origin differs
+            scope = {**scope, "state": {"copy": self.copy}}
+        try:
+            await self.inner(scope, receive, send)
+        except PoolTimeoutError:
+            _bug(self.copy, "leaky_get_db")  # the leak showed: the pool ran dry
+            raise
+
+    def reset(self) -> None:
+        self.copy.reset()
+
+    def evidence(self) -> dict[str, Any]:
+        copy = self.copy
+        return {"requests": copy.requests, "tests": copy.resets, "diverged": copy.diverged}
+
+
+def serve(variant: str, folder: Path) -> Served:
+    return Served(variant, folder)
+
+
+def warm_up() -> None:
+    import asyncio
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        served = serve("reference", Path(folder))
+        asyncio.run(asgi_driver.request(served.app, "GET", "/documents/", [], b"", {}))
+        served.copy.engine.dispose()
