@@ -40,6 +40,7 @@ class ClassResult:
     jobs: int
     uid_base: int = 0
     mode: str = ""
+    server_restarts: int = 0
 
     @property
     def max_total(self) -> float:
@@ -129,7 +130,12 @@ def grade(
                 learner, result = future.result()
                 results[learner].exercises.append(result)
         isolation, uid_base = sandbox.description, sandbox.uid_base
-        mode = sandbox.mode
+        mode, restarts = sandbox.mode, sandbox.restarts
+    if restarts:
+        notes.append(
+            f"the fork server stopped {restarts} time(s) and was started again; only the runs it "
+            "had in flight were lost (they show as crashed)"
+        )
     if progress:
         progress.finish()
     order = {e.id: i for i, e in enumerate(chosen)}
@@ -137,7 +143,7 @@ def grade(
         learner_result.exercises.sort(key=lambda r: order[r.exercise])
     elapsed = time.monotonic() - started
     return ClassResult(
-        list(results.values()), chosen, isolation, notes, elapsed, jobs, uid_base, mode
+        list(results.values()), chosen, isolation, notes, elapsed, jobs, uid_base, mode, restarts
     )
 
 

@@ -207,6 +207,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._closed = False
+        self.restarts = 0
 
     @property
     def description(self) -> str:
@@ -254,6 +255,7 @@ class Sandbox:
                 server.stop()
                 server = self._servers[image] = self._start(image)
                 server.wait_ready(120)
+                self.restarts += 1
             return server
 
     def uid(self, slot: int, index: int = 0) -> int | None:

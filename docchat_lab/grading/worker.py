@@ -13,7 +13,6 @@ import importlib.util
 import os
 import socket
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -22,7 +21,13 @@ from types import ModuleType
 from typing import Any
 
 from docchat_lab.grading import asgi_driver, filetree
-from docchat_lab.grading.protocol import ProtocolError, recv_frame, recv_frame_async, send_frame
+from docchat_lab.grading.protocol import (
+    ProtocolError,
+    encode_frame,
+    recv_frame,
+    recv_frame_async,
+    send_frame,
+)
 
 MAX_BODY = 4 * 1024 * 1024
 EXIT_PROTOCOL, EXIT_MEMORY = 70, 71
@@ -53,6 +58,7 @@ def describe(exc: BaseException, learner_file: str | None) -> dict[str, Any]:
 
 def _fatal_memory(sock: socket.socket) -> None:
     try:
+        sock.setblocking(True)
         send_frame(sock, {"op": "fatal", "kind": "memory"})
     finally:
         os._exit(EXIT_MEMORY)
@@ -75,11 +81,19 @@ class Worker:
         self.apps: dict[str, Any] = {}
         self.app_errors: dict[str, dict[str, Any]] = {}
         self.app_states: dict[str, dict[str, Any]] = {}
-        self.send_lock = threading.Lock()
+        self.send_lock: asyncio.Lock | None = None
 
     def reply(self, message: dict[str, Any]) -> None:
-        with self.send_lock:
-            send_frame(self.sock, message)
+        """Before serving: the socket still blocks."""
+        send_frame(self.sock, message)
+
+    async def reply_async(self, message: dict[str, Any]) -> None:
+        """While serving: one frame at a time, never a partial one between two others."""
+        if self.send_lock is None:
+            self.send_lock = asyncio.Lock()
+        data = encode_frame(message)
+        async with self.send_lock:
+            await asyncio.get_running_loop().sock_sendall(self.sock, data)
 
     def setup(self) -> dict[str, Any]:
         frame = recv_frame(self.sock, time.monotonic() + 60)
@@ -182,9 +196,10 @@ class Worker:
             result = {"ok": False, "exception": describe(exc, self.learner_file)}
         result["id"] = message.get("id")
         try:
-            self.reply(result)
-        except (TypeError, ValueError) as exc:  # a value that is not JSON
-            self.reply({"id": message.get("id"), "ok": False, "exception": describe(exc, None)})
+            await self.reply_async(result)
+        except (TypeError, ValueError, ProtocolError) as exc:  # not JSON, or over the limit
+            refused = {"id": message.get("id"), "ok": False, "exception": describe(exc, None)}
+            await self.reply_async(refused)
 
     async def _dispatch(self, message: dict[str, Any]) -> dict[str, Any]:
         op = message.get("op")
