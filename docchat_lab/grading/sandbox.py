@@ -235,8 +235,7 @@ class Sandbox:
         if allowed is not None:
             config["run"] = allowed.run
         if self.mode == "root" and allowed is not None:
-            root = Path(self._scratch.name) / f"root-{image}"
-            root.mkdir()
+            root = Path(tempfile.mkdtemp(prefix=f"root-{image}-", dir=self._scratch.name))
             config |= {"allow": allowed.to_json(), "root": str(root)}
         command = [sys.executable, "-m", "docchat_lab.grading.zygote", "{fd}", json.dumps(config)]
         if self.mode == "bwrap" and allowed is not None:

@@ -65,7 +65,9 @@ def _fatal_memory(sock: socket.socket) -> None:
 
 
 class Worker:
-    def __init__(self, sock: socket.socket, slug: str, served_fd: int | None) -> None:
+    def __init__(
+        self, sock: socket.socket, slug: str, served_fd: int | None, package: str | None = None
+    ) -> None:
         self.sock = sock
         self.slug = slug
         self.harness = importlib.import_module(f"docchat_lab.harness.{slug}")
@@ -73,7 +75,8 @@ class Worker:
         # seen here (and the judge trusts no answer anyway).
         self._probes: dict[str, Callable[..., Any]] = dict(getattr(self.harness, "PROBES", {}))
         self._apps: Callable[..., dict[str, Callable[[], Any]]] = self.harness.apps
-        self.package: str | None = getattr(self.harness, "PACKAGE", None)
+        # A package folder of the learner's (`my_docchat/`) instead of the exercise's one file.
+        self.package = package or getattr(self.harness, "PACKAGE", None)
         self.learner_file = str(Path.cwd() / f"{slug}.py")
         self.served_fd = served_fd
         self.module: ModuleType | None = None
@@ -265,7 +268,10 @@ class _AppFailedError(Exception):
 def run(fds: list[int], args: dict[str, Any]) -> None:
     """A worker process: fds[0] talks to the judge; fds[1], if any, reaches a served app."""
     sock = socket.socket(fileno=fds[0])
-    worker = Worker(sock, str(args["slug"]), fds[1] if len(fds) > 1 else None)
+    package = args.get("package")
+    worker = Worker(
+        sock, str(args["slug"]), fds[1] if len(fds) > 1 else None, str(package) if package else None
+    )
     try:
         hello = worker.setup()
     except MemoryError:
