@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade.add_argument("submissions", help="a folder of learner folders or .zip files")
     grade.add_argument("--out", required=True, help="where to write grades and feedback")
     grade.add_argument("--hidden", help="a folder of extra checks (<exercise slug>.py)")
-    grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 4 x cores)")
+    grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 8 x cores)")
     grade.add_argument("--time-limit", type=float, default=20.0, help="seconds per exercise")
     grade.add_argument("--memory-mb", type=int, default=1024, help="memory per exercise")
     grade.add_argument(

@@ -16,6 +16,7 @@ from docchat_lab.grading.subject import CheckFailedError, Subject
 
 APP = "docchat_lab.harness.ex08_app"
 SERVED_APPS = (APP,)
+MAIN_PROCESS = False  # the learner's code runs only in the test processes of the served runs
 REFERENCE_RUNS = 2
 BUGS = {
     "leaky_get_db": "get_db never closes its session (the third request fails)",

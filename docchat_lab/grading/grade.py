@@ -99,8 +99,9 @@ def grade(
         )
     except OSError as exc:  # the folder itself: nothing to grade, but still a report
         submissions, notes = [], [f"could not read {submissions_root}: {exc.strerror}"]
-    # Some checks wait on purpose (timing a slow endpoint): more runs than cores keep them busy.
-    jobs = max(1, min(jobs or 4 * (os.cpu_count() or 1), MAX_SLOTS))
+    # Many runs wait (timing checks sleep, ex08 starts eight processes): eight per core keep
+    # the cores busy.
+    jobs = max(1, min(jobs or 8 * (os.cpu_count() or 1), MAX_SLOTS))
     extra = _hidden(hidden, chosen)
     results = {
         s.learner: LearnerResult(s.learner, s.notes, source=s.source, unreadable=s.unreadable)

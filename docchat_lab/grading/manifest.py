@@ -50,6 +50,10 @@ class Exercise:
             secrets={k: v for k, v in values.items() if k in secret},
         )
 
+    def needs_main_process(self) -> bool:
+        """False when the checks start the learner's processes themselves (served-app runs)."""
+        return bool(getattr(self.checks_module(), "MAIN_PROCESS", True))
+
     def served_apps(self) -> tuple[str, ...]:
         """The kit apps (module names) this exercise serves to the learner's tests, if any."""
         return tuple(getattr(self.checks_module(), "SERVED_APPS", ()))

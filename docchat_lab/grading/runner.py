@@ -146,10 +146,12 @@ def run_exercise(
     aborted: ExerciseAbortedError | None = None
     report: dict[str, Any] = {}
     try:
-        handle = sandbox.spawn("worker", slot, args={"slug": exercise.slug}, limits=limits)
         deadline = started + limits.time_s
-        # Only the inputs go to the learner's process; the secrets stay here.
-        hello = _start(handle, files, params.inputs, deadline)
+        hello: dict[str, Any] = {"op": "hello", "load": None, "missing": []}
+        if exercise.needs_main_process():
+            handle = sandbox.spawn("worker", slot, args={"slug": exercise.slug}, limits=limits)
+            # Only the inputs go to the learner's process; the secrets stay here.
+            hello = _start(handle, files, params.inputs, deadline)
         failure = _load_failure(exercise, hello)
         context = RunContext(sandbox, slot, exercise.slug, files, params.inputs, limits)
         subject = Subject(handle, hello, {**params.inputs, **params.secrets}, deadline, context)

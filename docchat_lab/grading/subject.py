@@ -6,6 +6,7 @@ Everything a check gets back is plain data parsed here, in the judge, from JSON 
 import base64
 import json
 import secrets
+import socket
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -115,7 +116,7 @@ class Response:
 class Subject:
     def __init__(
         self,
-        handle: WorkerHandle,
+        handle: WorkerHandle | None,
         hello: dict[str, Any],
         params: dict[str, Any],
         deadline: float,
@@ -130,10 +131,16 @@ class Subject:
         self.request_timeout = request_timeout
         self.memo: dict[str, Any] = {}  # what a check computed, for the exercise's next checks
 
+    @property
+    def sock(self) -> socket.socket:
+        if self.handle is None:
+            raise ExerciseAbortedError("grader", "this exercise has no process of the learner's")
+        return self.handle.sock
+
     def _send(self, message: dict[str, Any]) -> str:
         message["id"] = secrets.token_hex(6)
         try:
-            send_frame(self.handle.sock, message)
+            send_frame(self.sock, message)
         except OSError:
             raise ExerciseAbortedError("crashed", "the exercise's process stopped") from None
         return str(message["id"])
@@ -143,7 +150,7 @@ class Subject:
         got: dict[str, tuple[dict[str, Any], float]] = {}
         while len(got) < len(ids):
             try:
-                frame = recv_frame(self.handle.sock, deadline)
+                frame = recv_frame(self.sock, deadline)
             except ChannelTimeoutError:
                 raise ExerciseAbortedError(
                     "timeout", "the exercise did not answer in time"
