@@ -11,11 +11,12 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from docchat_lab.grading.isolation import Limits
+from docchat_lab.grading.isolation import Limits, detect_mode
 from docchat_lab.grading.manifest import find
 from docchat_lab.grading.protocol import recv_frame, send_frame
 from docchat_lab.grading.runner import ExerciseResult, run_exercise
@@ -56,22 +57,44 @@ seen = {
     "tmp": ls(os.environ["TMPDIR"]),
     "shm": ls("/dev/shm"),
     "home": os.environ["HOME"],
+    "extra": globals().get("EXTRA"),
 }
 sys.stdout.write("SEEN" + json.dumps(seen) + "\\n")
 sys.stdout.flush()
 """
 
 
+_SANDBOXES: dict[str, Sandbox] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_sandboxes() -> Iterator[None]:
+    yield
+    for sandbox in _SANDBOXES.values():
+        sandbox.close()
+
+
+def _sandbox(mode: str) -> Sandbox:
+    """One sandbox per mode for the whole module: starting one costs a second or two."""
+    if mode == "auto":
+        mode = detect_mode()
+    if mode not in _SANDBOXES:
+        _SANDBOXES[mode] = Sandbox([SLUG], mode=mode, limits=Limits(time_s=15))
+        _SANDBOXES[mode].start()
+    return _SANDBOXES[mode]
+
+
+def _run_file(mode: str, source: str, slot: int = 1) -> str:
+    """Load `source` as ex01 in a run of its own; what it printed."""
+    handle = _sandbox(mode).spawn("worker", slot, args={"slug": SLUG})
+    send_frame(handle.sock, {"files": {f"{SLUG}.py": base64.b64encode(source.encode()).decode()}})
+    recv_frame(handle.sock, time.monotonic() + 30)
+    return str(handle.close()["output"])
+
+
 def _probe(mode: str, paths: list[str], extra: str = "") -> dict:
-    source = f"KIT = {str(ROOT)!r}\nPATHS = {paths!r}\n{PROBE}\n{extra}"
-    with Sandbox([SLUG], mode=mode) as sandbox:
-        handle = sandbox.spawn("worker", 1, args={"slug": SLUG})
-        send_frame(
-            handle.sock, {"files": {f"{SLUG}.py": base64.b64encode(source.encode()).decode()}}
-        )
-        recv_frame(handle.sock, time.monotonic() + 30)
-        report = handle.close()
-    line = next(x for x in report["output"].splitlines() if x.startswith("SEEN"))
+    output = _run_file(mode, f"KIT = {str(ROOT)!r}\nPATHS = {paths!r}\n{extra}\n{PROBE}")
+    line = next(x for x in output.splitlines() if x.startswith("SEEN"))
     return json.loads(line.removeprefix("SEEN"))
 
 
@@ -113,36 +136,38 @@ def test_a_run_sees_only_the_allowlist(namespaced: str, tmp_path: Path) -> None:
 
 def test_every_run_gets_fresh_scratch_space_and_ipc(namespaced: str) -> None:
     leave = """
-import ctypes, ctypes.util
+import ctypes, ctypes.util, os
+EXTRA = {"tmp": os.listdir(os.environ["TMPDIR"]), "shm": os.listdir("/dev/shm")}
+EXTRA["home"] = os.listdir(os.environ["HOME"])
+libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+EXTRA["ipc"] = libc.shmget(0xD0C6, 0, 0)  # -1: no segment with this key
+EXTRA["made"] = libc.shmget(0xD0C6, 64, 0o1000 | 0o666)
 for folder in (os.environ["TMPDIR"], "/dev/shm", os.environ["HOME"]):
     open(os.path.join(folder, "left-behind"), "w").write("x")
-libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-sys.stdout.write("SHM%d\\n" % libc.shmget(0xD0C6, 64, 0o1000 | 0o666))
-sys.stdout.write("AGAIN%d\\n" % libc.shmget(0xD0C6, 0, 0))
 """
     first = _probe(namespaced, [], leave)
     second = _probe(namespaced, [], leave)
-    assert first["tmp"] == second["tmp"] == []
-    assert first["shm"] == second["shm"] == []
-    assert first["home"] == second["home"]
+    for seen in (first, second):
+        assert seen["extra"]["made"] >= 0, "the segment could be made: the test tests something"
+        assert seen["extra"]["ipc"] == -1
+        assert seen["extra"]["tmp"] == seen["extra"]["shm"] == []
+        assert seen["extra"]["home"] == [f"{SLUG}.py"]
 
 
 def _grade_together(mode: str, files: list[bytes]) -> list[ExerciseResult]:
     """Runs of ex01, all started at the same moment, as a class would have them."""
     exercise = find("ex01")
     results: list[ExerciseResult] = [ExerciseResult("ex01", SLUG, 10)] * len(files)
-    with Sandbox([SLUG], mode=mode, limits=Limits(time_s=15)) as sandbox:
+    sandbox = _sandbox(mode)
 
-        def one(index: int) -> None:
-            results[index] = run_exercise(
-                sandbox, exercise, {f"{SLUG}.py": files[index]}, slot=index
-            )
+    def one(index: int) -> None:
+        results[index] = run_exercise(sandbox, exercise, {f"{SLUG}.py": files[index]}, slot=index)
 
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(files))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(files))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     return results
 
 
@@ -247,17 +272,17 @@ def test_a_run_cannot_block_or_flood_the_fork_server(tmp_path: Path) -> None:
     honest = base64.b64encode(HONEST).decode()
     tricks = (CORPUS / "output_tricks.py").read_text().replace("__HONEST__", honest)
     exercise = find("ex01")
-    with Sandbox([SLUG], mode=mode) as sandbox:
-        started = time.monotonic()
-        result = run_exercise(sandbox, exercise, {f"{SLUG}.py": tricks.encode()})
-        assert (result.status, result.score) == ("ok", 10)
-        handle = sandbox.spawn("worker", 1, args={"slug": SLUG})
-        pid = sandbox._servers["worker"].process.pid
-        report = handle.close()
-        assert len(report["output"]) <= 2000
-        assert time.monotonic() - started < 30
-        assert sandbox.restarts == 0
-        assert sandbox._servers["worker"].process.pid == pid
+    sandbox = _sandbox(mode)
+    pid = sandbox._servers["worker"].process.pid
+    restarts = sandbox.restarts
+    started = time.monotonic()
+    result = run_exercise(sandbox, exercise, {f"{SLUG}.py": tricks.encode()})
+    assert (result.status, result.score) == ("ok", 10)
+    output = _run_file(mode, 'print("z" * (1 << 24))')
+    assert len(output) <= 2000
+    assert time.monotonic() - started < 30
+    assert sandbox.restarts == restarts
+    assert sandbox._servers["worker"].process.pid == pid
 
 
 def test_a_package_folder_is_written_as_a_tree_and_imported() -> None:
@@ -267,11 +292,10 @@ def test_a_package_folder_is_written_as_a_tree_and_imported() -> None:
         "my_docchat/api/routes.py": b"ROUTES = ['/documents/']\n",
     }
     encoded = {name: base64.b64encode(data).decode() for name, data in package.items()}
-    with Sandbox([SLUG], mode="auto") as sandbox:
-        handle = sandbox.spawn("worker", 0, args={"slug": SLUG, "package": "my_docchat"})
-        send_frame(handle.sock, {"files": encoded, "params": {}})
-        hello = recv_frame(handle.sock, time.monotonic() + 30)
-        handle.close()
+    handle = _sandbox("auto").spawn("worker", 0, args={"slug": SLUG, "package": "my_docchat"})
+    send_frame(handle.sock, {"files": encoded, "params": {}})
+    hello = recv_frame(handle.sock, time.monotonic() + 30)
+    handle.close()
     assert hello["load"] is None
     # Page came from the package; the names it did not define are missing, as for a file.
     assert "Page" not in hello["missing"]
@@ -285,11 +309,10 @@ def test_a_package_folder_is_written_as_a_tree_and_imported() -> None:
 )
 def test_a_tree_that_climbs_out_is_refused_by_the_worker_too(tree: dict[str, str]) -> None:
     encoded = {name: base64.b64encode(data.encode()).decode() for name, data in tree.items()}
-    with Sandbox([SLUG], mode="auto") as sandbox:
-        handle = sandbox.spawn("worker", 0, args={"slug": SLUG})
-        send_frame(handle.sock, {"files": encoded, "params": {}})
-        hello = recv_frame(handle.sock, time.monotonic() + 30)
-        handle.close()
+    handle = _sandbox("auto").spawn("worker", 0, args={"slug": SLUG})
+    send_frame(handle.sock, {"files": encoded, "params": {}})
+    hello = recv_frame(handle.sock, time.monotonic() + 30)
+    handle.close()
     assert hello["load"]["kind"] == "files"
 
 

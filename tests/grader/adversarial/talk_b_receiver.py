@@ -42,7 +42,7 @@ def _from_shared_memory() -> bytes | None:
 
 
 answer = None
-deadline = time.monotonic() + 4
+deadline = time.monotonic() + 3
 while answer is None and time.monotonic() < deadline:
     for channel in (_from_socket, _from_files, _from_shared_memory):
         with contextlib.suppress(OSError, AttributeError):
