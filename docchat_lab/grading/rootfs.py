@@ -121,12 +121,19 @@ def allowlist(kit_modules: list[str]) -> Allowlist:
         if any(Path(m) in Path(f).parents for m in allowed.masks)
         or not any(Path(b) in Path(f).parents for b in allowed.folders)
     )
-    every = [Path(p) for p in [*allowed.folders, *allowed.files, *allowed.links]]
-    for name, candidates in _RUN_FOLDERS.items():
-        allowed.run[name] = next(
-            c for c in candidates if not any(Path(c) == p or Path(c) in p.parents for p in every)
-        )
+    allowed.run = run_folders([*allowed.folders, *allowed.files, *allowed.links])
     return allowed
+
+
+def run_folders(allowed: list[str]) -> dict[str, str]:
+    """Where a run's fresh folders go: never over something allowed, which they would hide."""
+    paths = [Path(p) for p in allowed]
+    return {
+        name: next(
+            c for c in choices if not any(Path(c) == p or Path(c) in p.parents for p in paths)
+        )
+        for name, choices in _RUN_FOLDERS.items()
+    }
 
 
 def _mount(

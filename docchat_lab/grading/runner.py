@@ -148,7 +148,10 @@ def run_exercise(
     try:
         deadline = started + limits.time_s
         hello: dict[str, Any] = {"op": "hello", "load": None, "missing": []}
-        if exercise.needs_main_process():
+        if not files:
+            # Nothing to load: no process needed to say so.
+            hello["load"] = {"kind": "no-file"}
+        elif exercise.needs_main_process():
             handle = sandbox.spawn("worker", slot, args={"slug": exercise.slug}, limits=limits)
             # Only the inputs go to the learner's process; the secrets stay here.
             hello = _start(handle, files, params.inputs, deadline)

@@ -107,9 +107,24 @@ def children(pid: int) -> set[int]:
     """The live children of `pid` (the fork server: its runs, and the orphans it adopted)."""
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except FileNotFoundError:  # a kernel without CONFIG_PROC_CHILDREN: ask every process
+        return _children_by_scan(pid)
     except OSError:
         return set()
     return {int(p) for p in text.split()}
+
+
+def _children_by_scan(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_bytes()
+                if int(stat.rsplit(b")", 1)[1].split()[1]) == pid:
+                    found.add(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
 
 
 def kill_group(pid: int) -> None:

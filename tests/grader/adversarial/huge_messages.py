@@ -30,7 +30,7 @@ def require_api_key(
     keys: Annotated[frozenset[str], Depends(get_api_keys)],
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> str:
-    raise HTTPException(418, HUGE)
+    raise HTTPException(418, HUGE if x_api_key is None else LARGE)
 
 
 PageDep = Annotated[Page, Depends(pagination)]
