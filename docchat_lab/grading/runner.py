@@ -14,8 +14,9 @@ from docchat_lab.grading.protocol import (
     recv_frame,
     send_frame,
 )
-from docchat_lab.grading.sandbox import Sandbox, SandboxError, WorkerHandle
+from docchat_lab.grading.sandbox import Sandbox
 from docchat_lab.grading.served import RunContext
+from docchat_lab.grading.server_link import SandboxError, WorkerHandle
 from docchat_lab.grading.subject import CheckFailedError, ExerciseAbortedError, Subject
 
 # Whatever a submission makes the judge say is stored and shown at most this long.

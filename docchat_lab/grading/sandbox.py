@@ -6,22 +6,21 @@ separate allowlists, so a learner's process never holds an app's code or which v
 A fork server that dies is started again at the next spawn; only the runs it had are lost.
 """
 
-import contextlib
 import itertools
 import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from docchat_lab.grading import isolation, rootfs
 from docchat_lab.grading.isolation import SLOT_UIDS, Limits, free_uid_block
+from docchat_lab.grading.server_link import SandboxError, ServerLink, WorkerHandle
 
 # Every fork server imports and shows these; each image adds its own.
 _COMMON = [
@@ -37,140 +36,6 @@ _COMMON = [
 ]
 _WORKER = ["docchat_lab.grading.worker", "docchat_lab.harness", "docchat_lab.harness.support"]
 _APP = ["docchat_lab.grading.app_server"]
-
-
-class SandboxError(RuntimeError):
-    pass
-
-
-@dataclass
-class _Pending:
-    spawned: threading.Event = field(default_factory=threading.Event)
-    exited: threading.Event = field(default_factory=threading.Event)
-    pid: int | None = None
-    error: str = ""
-    exit: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class WorkerHandle:
-    run: str
-    sock: socket.socket
-    server: "_Server"
-
-    def kill(self) -> None:
-        self.server.kill(self.run)
-
-    def exit_report(self, timeout: float = 10.0) -> dict[str, Any]:
-        return self.server.wait_exit(self.run, timeout)
-
-    def close(self) -> dict[str, Any]:
-        """Kill the run, wait for all of it to end, and say how it ended."""
-        self.kill()
-        report = self.exit_report()
-        self.sock.close()
-        return report
-
-
-class _Server:
-    """One fork server process, and the runs it has in flight."""
-
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.runs: dict[str, _Pending] = {}
-        self.lock = threading.Lock()
-        self.ready = threading.Event()
-        self.dead = False
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        command = [c if c != "{fd}" else str(theirs.fileno()) for c in command]
-        self.process = subprocess.Popen(
-            command, pass_fds=[theirs.fileno()], env=env, start_new_session=True
-        )
-        theirs.close()
-        self.control = ours
-        threading.Thread(target=self._read, name="fork-server-reader", daemon=True).start()
-
-    @property
-    def alive(self) -> bool:
-        return not self.dead and self.process.poll() is None
-
-    def wait_ready(self, timeout: float) -> None:
-        if not self.ready.wait(timeout) or self.dead:
-            self.stop()
-            raise SandboxError(f"the fork server did not start (exit code {self.process.poll()})")
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = self.control.recv(1 << 16)
-                message = json.loads(data) if data else None
-            except (OSError, ValueError):
-                message = None
-            if not isinstance(message, dict):
-                self._fail_all()
-                return
-            if message.get("op") == "ready":
-                self.ready.set()
-                continue
-            with self.lock:
-                pending = self.runs.get(str(message.get("run")))
-            if pending is None:
-                continue
-            if message["op"] == "spawned":
-                pending.pid = message.get("pid")
-                pending.spawned.set()
-            elif message["op"] == "failed":
-                pending.error = str(message.get("error", "the fork failed"))[:300]
-                pending.spawned.set()
-                pending.exited.set()
-            elif message["op"] == "exited":
-                pending.exit = message
-                pending.exited.set()
-
-    def _fail_all(self) -> None:
-        self.dead = True
-        self.ready.set()
-        with self.lock:
-            for pending in self.runs.values():
-                pending.error = pending.error or "the fork server stopped"
-                pending.exit = pending.exit or {"code": None, "signal": None, "lost": True}
-                pending.spawned.set()
-                pending.exited.set()
-
-    def spawn(self, message: dict[str, Any], fds: list[int]) -> _Pending:
-        pending = _Pending()
-        with self.lock:
-            self.runs[message["run"]] = pending
-            if self.dead:
-                raise SandboxError("the fork server stopped")
-            socket.send_fds(self.control, [json.dumps(message).encode()], fds)
-        return pending
-
-    def kill(self, run: str) -> None:
-        with self.lock, contextlib.suppress(OSError):
-            if not self.dead:
-                self.control.send(json.dumps({"op": "kill", "run": run}).encode())
-
-    def wait_exit(self, run: str, timeout: float) -> dict[str, Any]:
-        with self.lock:
-            pending = self.runs.get(run)
-        if pending is None:
-            return {}
-        if not pending.exited.wait(timeout):
-            return {"code": None, "signal": None, "lost": True}
-        with self.lock:
-            self.runs.pop(run, None)
-        return pending.exit
-
-    def stop(self) -> None:
-        # shutdown() first: close() alone would wait for the reader thread's recv().
-        with contextlib.suppress(OSError):
-            self.control.shutdown(socket.SHUT_RDWR)
-        self.control.close()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 class Sandbox:
@@ -203,7 +68,7 @@ class Sandbox:
         self._scratch = tempfile.TemporaryDirectory(prefix="docchat-grade-")
         # Without namespaces, runs work in folders in here: each may enter its own, list none.
         Path(self._scratch.name).chmod(0o711)
-        self._servers: dict[str, _Server] = {}
+        self._servers: dict[str, ServerLink] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._closed = False
@@ -227,7 +92,7 @@ class Sandbox:
         for server in self._servers.values():
             server.wait_ready(timeout)
 
-    def _start(self, image: str) -> _Server:
+    def _start(self, image: str) -> ServerLink:
         modules = self.images[image]
         config: dict[str, Any] = {"mode": self.mode, "preload": modules}
         config["scratch"] = self._scratch.name
@@ -241,9 +106,9 @@ class Sandbox:
         if self.mode == "bwrap" and allowed is not None:
             command = rootfs.bwrap_arguments(allowed, as_root=os.geteuid() == 0) + command
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        return _Server(command, env)
+        return ServerLink(command, env)
 
-    def _server(self, role: str) -> _Server:
+    def _server(self, role: str) -> ServerLink:
         image = "app" if role == "app" and "app" in self.images else "worker"
         with self._lock:
             if self._closed:

@@ -18,7 +18,8 @@ from typing import Any
 
 from docchat_lab.grading.isolation import SLOT_UIDS, Limits
 from docchat_lab.grading.protocol import ProtocolError, recv_frame, send_frame
-from docchat_lab.grading.sandbox import Sandbox, SandboxError, WorkerHandle
+from docchat_lab.grading.sandbox import Sandbox
+from docchat_lab.grading.server_link import SandboxError, WorkerHandle
 
 FIRST_TEST_PROCESS = 2  # uid index 0 is the learner's main process, 1 the app process
 

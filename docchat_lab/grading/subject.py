@@ -18,8 +18,8 @@ from docchat_lab.grading.protocol import (
     recv_frame,
     send_frame,
 )
-from docchat_lab.grading.sandbox import WorkerHandle
 from docchat_lab.grading.served import RunContext, ServedAppError, ServedRun, run_served
+from docchat_lab.grading.server_link import WorkerHandle
 
 NOT_IMPLEMENTED = "NotImplementedError"
 

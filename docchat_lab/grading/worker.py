@@ -117,23 +117,23 @@ class Worker:
         return {"op": "hello", "load": load, "missing": missing}
 
     def _load(self) -> dict[str, Any] | None:
+        """Import the learner's file (or package); how that failed, if it did."""
+        work = Path.cwd()
         if self.package is not None:
-            return self._load_package(self.package)
-        path = Path(self.learner_file)
-        if not path.is_file():
+            entry, shown = work / self.package / "__init__.py", f"{self.package}/"
+            self.learner_file = str(work / self.package)
+        else:
+            entry = Path(self.learner_file)
+            shown = entry.name
+        if not entry.is_file():
             return {
                 "kind": "no-file",
                 "type": "FileNotFoundError",
-                "message": f"{path.name} is missing",
+                "message": f"{shown} is missing",
             }
-        sys.path.insert(0, str(path.parent))
+        sys.path.insert(0, str(work))
         try:
-            spec = importlib.util.spec_from_file_location(self.slug, path)
-            assert spec is not None
-            assert spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[self.slug] = module
-            spec.loader.exec_module(module)
+            self.module = self._import(entry)
         except MemoryError:
             _fatal_memory(self.sock)
         except SyntaxError as exc:
@@ -142,30 +142,18 @@ class Worker:
             return {"kind": "not-implemented", **describe(exc, self.learner_file)}
         except BaseException as exc:
             return {"kind": "import", **describe(exc, self.learner_file)}
-        self.module = module
         return None
 
-    def _load_package(self, name: str) -> dict[str, Any] | None:
-        """A package folder of the learner's (`my_docchat/`), imported from the work folder."""
-        if not (Path.cwd() / name / "__init__.py").is_file():
-            return {
-                "kind": "no-file",
-                "type": "FileNotFoundError",
-                "message": f"{name}/ is missing",
-            }
-        sys.path.insert(0, str(Path.cwd()))
-        self.learner_file = str(Path.cwd() / name)
-        try:
-            self.module = importlib.import_module(name)
-        except MemoryError:
-            _fatal_memory(self.sock)
-        except SyntaxError as exc:
-            return {"kind": "syntax", **describe(exc, self.learner_file)}
-        except NotImplementedError as exc:
-            return {"kind": "not-implemented", **describe(exc, self.learner_file)}
-        except BaseException as exc:
-            return {"kind": "import", **describe(exc, self.learner_file)}
-        return None
+    def _import(self, entry: Path) -> ModuleType:
+        if self.package is not None:
+            return importlib.import_module(self.package)
+        spec = importlib.util.spec_from_file_location(self.slug, entry)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[self.slug] = module
+        spec.loader.exec_module(module)
+        return module
 
     async def _app(self, name: str) -> Any:
         """The app called `name`, built and started on first use; raises its build error."""
