@@ -31,7 +31,7 @@ from docchat_lab.grading.isolation import (
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
 _TMPFS = MS_NOSUID | MS_NODEV
 # Per run: what its tmpfs mounts may hold, in memory. A run that fills them only fills its own.
-TMP_SIZE, SHM_SIZE, WORK_SIZE, INODES = "64m", "16m", "64m", 20000
+TMP_SIZE, SHM_SIZE, WORK_SIZE, INODES = "32m", "8m", "32m", 20000
 
 
 class PidNamespaces:

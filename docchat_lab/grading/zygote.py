@@ -55,6 +55,14 @@ def _close_all_but(keep: list[int]) -> None:
     os.closerange(start, os.sysconf("SC_OPEN_MAX"))
 
 
+def _output_file() -> int:
+    """Where a run's stdout and stderr go: a file with no name, that only we can read back."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("output", os.MFD_CLOEXEC)
+    with tempfile.TemporaryFile() as handle:
+        return os.dup(handle.fileno())
+
+
 def _tail(fd: int) -> str:
     size = os.fstat(fd).st_size
     start = max(0, size - OUTPUT_TAIL)
@@ -90,7 +98,7 @@ class ForkServer:
         try:
             uid = message.get("uid")
             limits = isolation.Limits(**message["limits"])
-            output = os.memfd_create("output", os.MFD_CLOEXEC)
+            output = _output_file()
             if not self.namespaced:
                 workdir = runspace.make_workdir(self.scratch, uid)
             pid = self._fork(message, fds, output, workdir, uid, limits)
