@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docchat_lab.grading.isolation import SLOT_UIDS, Limits
-from docchat_lab.grading.protocol import ProtocolError, recv_frame, send_frame
+from docchat_lab.grading.protocol import (
+    ChannelTimeoutError,
+    ProtocolError,
+    recv_frame,
+    send_frame,
+)
 from docchat_lab.grading.sandbox import Sandbox
 from docchat_lab.grading.server_link import SandboxError, WorkerHandle
 
@@ -49,6 +54,10 @@ class ServedAppError(Exception):
     """The app process (the kit's own) stopped or did not answer."""
 
 
+class ServedTimeoutError(Exception):
+    """The learner's tests were still running when the exercise's time was up."""
+
+
 def _start_test(handle: WorkerHandle, context: RunContext) -> None:
     encoded = {name: base64.b64encode(data).decode() for name, data in context.files.items()}
     send_frame(handle.sock, {"files": encoded, "params": context.inputs})
@@ -66,6 +75,8 @@ def _finish_test(handle: WorkerHandle, run: ServedRun, probe: str, deadline: flo
             return
         send_frame(handle.sock, {"op": "call", "name": probe, "args": {}, "id": "tests"})
         reply = recv_frame(handle.sock, deadline)
+    except ChannelTimeoutError:
+        raise ServedTimeoutError from None
     except ProtocolError as exc:
         run.failure = f"its process stopped or did not answer in time ({exc})"
         return
@@ -126,6 +137,8 @@ def run_served(
             raise ServedAppError("the app sent no evidence")
         for run, seen in zip(runs, evidence, strict=True):
             run.evidence = seen if isinstance(seen, dict) else {}
+    except ChannelTimeoutError:
+        raise ServedAppError("the app your tests run against did not answer in time") from None
     except (ProtocolError, OSError, SandboxError) as exc:
         raise ServedAppError(f"the app your tests run against stopped ({exc})") from None
     finally:

@@ -18,7 +18,13 @@ from docchat_lab.grading.protocol import (
     recv_frame,
     send_frame,
 )
-from docchat_lab.grading.served import RunContext, ServedAppError, ServedRun, run_served
+from docchat_lab.grading.served import (
+    RunContext,
+    ServedAppError,
+    ServedRun,
+    ServedTimeoutError,
+    run_served,
+)
 from docchat_lab.grading.server_link import WorkerHandle
 
 NOT_IMPLEMENTED = "NotImplementedError"
@@ -245,6 +251,8 @@ class Subject:
             raise ExerciseAbortedError("grader", "this exercise cannot start more processes")
         try:
             return run_served(self.context, app, variants, probe, self.deadline)
+        except ServedTimeoutError:
+            raise ExerciseAbortedError("timeout", "the tests were still running") from None
         except ServedAppError as exc:
             raise ExerciseAbortedError("crashed", str(exc)) from None
 

@@ -329,3 +329,11 @@ def test_expected_values_never_leave_the_judge() -> None:
 @pytest.mark.skip(reason=NOT_HERE["bwrap-unprivileged"])
 def test_bwrap_as_another_user_keeps_its_uid_without_capabilities() -> None:
     """Runs where the grader is not root: see test_a_run_sees_only_the_allowlist."""
+
+
+def test_a_test_set_that_never_ends_times_out_like_any_exercise() -> None:
+    exercise = find("ex08")
+    hangs = b'def test_hangs(client):\n    while True:\n        client.get("/documents/")\n'
+    with Sandbox([exercise.slug], mode="auto", limits=Limits(time_s=2)) as sandbox:
+        result = run_exercise(sandbox, exercise, {exercise.file: hangs})
+    assert (result.status, result.score) == ("timeout", 0)
