@@ -38,6 +38,20 @@ def can_read(path):
             return bool(handle.read(1)) or True
     except OSError:
         return False
+def connects(host, port):
+    import socket
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError as exc:
+        return exc.strerror != "Network is unreachable"  # refused: the network is there
+def writes(folder):
+    try:
+        with open(os.path.join(folder, "written-by-a-run"), "w") as handle:
+            handle.write("x")
+        return True
+    except OSError:
+        return False
 def imports(name):
     try:
         __import__(name)
@@ -58,6 +72,8 @@ seen = {
     "shm": ls("/dev/shm"),
     "home": os.environ["HOME"],
     "extra": globals().get("EXTRA"),
+    "network": [connects(h, p) for h, p in (("127.0.0.1", 22), ("1.1.1.1", 80))],
+    "writable": [p for p in ("/", KIT, "/usr/lib", os.path.dirname(os.__file__)) if writes(p)],
 }
 sys.stdout.write("SEEN" + json.dumps(seen) + "\\n")
 sys.stdout.flush()
@@ -132,6 +148,8 @@ def test_a_run_sees_only_the_allowlist(namespaced: str, tmp_path: Path) -> None:
     assert seen["pid"] == 1
     assert seen["uid"] != 0
     assert seen["cap"] == ["0000000000000000"]
+    assert seen["network"] == [False, False], "no network at all, not even loopback"
+    assert seen["writable"] == []
 
 
 def test_every_run_gets_fresh_scratch_space_and_ipc(namespaced: str) -> None:
