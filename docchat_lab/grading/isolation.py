@@ -26,7 +26,7 @@ from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
-PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 36, 38
 # Workers run as uids no account on a normal system uses: a block per grading session, picked
 # at random and checked unused, so two sessions never share a uid. Each slot (a run at a time)
 # gets SLOT_UIDS of them: the learner's process, an app beside it, and the processes of a
@@ -173,6 +173,9 @@ def become_worker(uid: int | None, limits: Limits) -> None:
     elif os.geteuid() == 0 or _has_capabilities():
         drop_capabilities()
     libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    # Not dumpable: another run of the same uid (bwrap as a user, none) cannot read or trace
+    # this one's memory (an app's variant, say) through /proc or ptrace.
+    libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     memory = limits.memory_mb * 1024 * 1024
     cpu = int(limits.time_s) + 2
     file_size = limits.file_mb * 1024 * 1024

@@ -161,9 +161,14 @@ def test_six_honest_learners_get_full_marks_beside_every_attacker(graded) -> Non
     assert result.server_restarts == 0
 
 
-def test_leave_one_out_catches_no_bug(graded) -> None:
-    _mode, result, _out, _subs, _marker, _ended = graded
-    run = next(r for r in _learner(result, "leave_one_out").exercises if r.exercise == "ex08")
+@pytest.mark.parametrize(
+    "threat", [t for t in THREATS if t.exercise == "ex08"], ids=lambda t: t.name
+)
+def test_no_attack_on_exercise_8_catches_a_bug(graded, threat: Threat) -> None:
+    mode, result, _out, _subs, _marker, _ended = graded
+    if mode not in threat.scores:
+        pytest.skip(threat.why_not[mode])
+    run = next(r for r in _learner(result, threat.name).exercises if r.exercise == "ex08")
     caught = [c.name for c in run.checks if c.name.startswith("test_your_tests_catch") and c.passed]
     assert caught == []
 

@@ -24,6 +24,10 @@ WHY = {
         "fill, or talk through, this machine's"
     ),
     "writes": "in none mode a run can write whatever the grader's user can write",
+    "memory": (
+        "in none mode a run has the grader's uid, root here, and root may read any process's "
+        "memory (as another user a run is not dumpable, and cannot)"
+    ),
 }
 
 
@@ -74,6 +78,13 @@ THREATS = [
         "talk_b_receiver", "ex01", _only(NAMESPACES, 0), why_not=_skip(NAMESPACES, "namespaces")
     ),
     Threat("walk_the_stack", "ex08", _everywhere(0)),
+    Threat(
+        "read_other_processes",
+        "ex08",
+        _only(CONTAINED, 10 / 6),  # its tests send requests and pass: that check, no bug
+        at_most=True,
+        why_not=_skip(CONTAINED, "memory"),
+    ),
     Threat("forge_probe_answers", "ex08", _everywhere(0)),
     Threat("leave_one_out", "ex08", _everywhere(10 / 6), at_most=True),
 ]
