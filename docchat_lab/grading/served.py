@@ -63,34 +63,50 @@ def _start_test(handle: WorkerHandle, context: RunContext) -> None:
     send_frame(handle.sock, {"files": encoded, "params": context.inputs})
 
 
-def _finish_test(handle: WorkerHandle, run: ServedRun, probe: str, deadline: float) -> None:
-    """The test process's hello, then its probe's answer; a failure is noted, never raised."""
+def _receive(handle: WorkerHandle, run: ServedRun, deadline: float) -> dict[str, Any] | None:
+    """The test process's next frame; None, with the reason noted, when there is none."""
     try:
-        hello = recv_frame(handle.sock, deadline)
-        if hello.get("op") != "hello":
-            run.failure = "its process sent something unexpected"
-            return
-        if isinstance(hello.get("load"), dict):
-            run.load = hello["load"]
-            return
-        send_frame(handle.sock, {"op": "call", "name": probe, "args": {}, "id": "tests"})
-        reply = recv_frame(handle.sock, deadline)
+        return recv_frame(handle.sock, deadline)
     except ChannelTimeoutError:
         raise ServedTimeoutError from None
     except ProtocolError as exc:
-        run.failure = f"its process stopped or did not answer in time ({exc})"
-        return
+        run.failure = f"its process stopped or sent something that is not an answer ({exc})"
     except OSError as exc:
         run.failure = f"its process stopped ({exc.strerror})"
+    return None
+
+
+def _call_tests(handle: WorkerHandle, run: ServedRun, probe: str, deadline: float) -> bool:
+    """Once the test process has loaded the learner's files: ask it to run the tests."""
+    hello = _receive(handle, run, deadline)
+    if hello is None:
+        return False
+    if hello.get("op") != "hello":
+        run.failure = "its process sent something unexpected"
+        return False
+    if isinstance(hello.get("load"), dict):
+        run.load = hello["load"]
+        return False
+    try:
+        send_frame(handle.sock, {"op": "call", "name": probe, "args": {}, "id": "tests"})
+    except OSError as exc:
+        run.failure = f"its process stopped ({exc.strerror})"
+        return False
+    return True
+
+
+def _collect_claim(handle: WorkerHandle, run: ServedRun, deadline: float) -> None:
+    reply = _receive(handle, run, deadline)
+    if reply is None:
         return
     value = reply.get("value")
     if reply.get("ok") and isinstance(value, dict):
         run.claim = value
-    else:
-        exception = reply.get("exception")
-        info = exception if isinstance(exception, dict) else {}
-        name, text = str(info.get("type"))[:100], str(info.get("message"))[:200]
-        run.failure = f"running the tests raised {name}: {text}"
+        return
+    exception = reply.get("exception")
+    info = exception if isinstance(exception, dict) else {}
+    name, text = str(info.get("type"))[:100], str(info.get("message"))[:200]
+    run.failure = f"running the tests raised {name}: {text}"
 
 
 def run_served(
@@ -128,8 +144,11 @@ def run_served(
             handles.append(handle)
             tests.append(handle)
             _start_test(handle, context)
-        for handle, run in zip(tests, runs, strict=True):
-            _finish_test(handle, run, probe, deadline)
+        # All load and run at once, each in its own process: first every start, then every claim.
+        called = [_call_tests(h, r, probe, deadline) for h, r in zip(tests, runs, strict=True)]
+        for handle, run, running in zip(tests, runs, called, strict=True):
+            if running:
+                _collect_claim(handle, run, deadline)
         send_frame(app_handle.sock, {"op": "report"})
         reply = recv_frame(app_handle.sock, time.monotonic() + 10)
         evidence = reply.get("evidence")
