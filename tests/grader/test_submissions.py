@@ -206,7 +206,7 @@ def test_random_corruption_of_many_zips_never_escapes(tmp_path: Path) -> None:
     entries = {"work/ex01_dependencies.py": b"a = 1\n" * 300, "ex03_routers.py": b"b = 2\n" * 50}
     bases = [_zip(entries, c) for c in (zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA, zipfile.ZIP_BZIP2)]
     bases.append(_zip(entries, zipfile.ZIP_STORED))
-    count = 600
+    count = 3000
     for n in range(count):
         data = bytearray(bases[n % len(bases)])
         for _ in range(1 + n % 3):
@@ -247,3 +247,15 @@ def test_writing_a_tree_never_follows_a_link_or_replaces_a_file(tmp_path: Path) 
     assert (root / "my_docchat" / "api" / "x.py").read_bytes() == b"X = 1"
     with pytest.raises(FileExistsError):
         filetree.write_tree(root, {"my_docchat/api/x.py": b"again"})
+
+
+def test_a_name_that_is_not_text_still_gets_a_row(tmp_path: Path) -> None:
+    os.mkdir(os.fsencode(tmp_path) + b"/caf\xe9")  # Latin-1 bytes: not UTF-8
+    (tmp_path / "café").mkdir()
+    submissions, notes = collect(tmp_path, WANTED)
+    assert notes == []
+    ids = sorted(s.learner for s in submissions)
+    assert len(set(ids)) == 2
+    assert "café" in ids
+    for submission in submissions:
+        submission.source.encode("utf-8")  # printable in every report
