@@ -250,7 +250,7 @@ def test_writing_a_tree_never_follows_a_link_or_replaces_a_file(tmp_path: Path) 
 
 
 def test_a_name_that_is_not_text_still_gets_a_row(tmp_path: Path) -> None:
-    os.mkdir(os.fsencode(tmp_path) + b"/caf\xe9")  # Latin-1 bytes: not UTF-8
+    (tmp_path / os.fsdecode(b"caf\xe9")).mkdir()  # Latin-1 bytes: not UTF-8
     (tmp_path / "café").mkdir()
     submissions, notes = collect(tmp_path, WANTED)
     assert notes == []
