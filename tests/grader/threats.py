@@ -41,6 +41,20 @@ class Threat:
     why_not: dict[str, str] = field(default_factory=dict)  # mode -> why it is not run there
 
 
+def world_readable(path: Path) -> bool:
+    """Whether a user with no rights of its own could read `path` (as a uid-mode run)."""
+    try:
+        folders_open = all(p.stat().st_mode & 0o001 for p in path.parents)
+        return folders_open and bool(path.stat().st_mode & 0o004)
+    except OSError:
+        return False
+
+
+# Without private mounts, a run of another uid reads what every user may read: this checkout's
+# solutions/, if its folders let it.
+UID_READS_ANSWERS = 10 if world_readable(ROOT / "solutions" / "ex01_dependencies.py") else 0
+
+
 def _everywhere(score: float) -> dict[str, float]:
     return dict.fromkeys(ALL, score)
 
@@ -68,7 +82,9 @@ THREATS = [
     Threat("output_tricks", "ex01", _everywhere(10)),
     Threat("setsid_escape", "ex01", _everywhere(0)),
     # Reads every copy of the answers it can reach: only an allowlist stops it.
-    Threat("read_the_answers", "ex01", {"root": 0, "bwrap": 0, "uid": 10, "none": 10}),
+    Threat(
+        "read_the_answers", "ex01", {"root": 0, "bwrap": 0, "uid": UID_READS_ANSWERS, "none": 10}
+    ),
     Threat("kill_everything", "ex01", _only(CONTAINED, 0), why_not=_skip(CONTAINED, "contained")),
     Threat("fork_bomb", "ex01", _only(CONTAINED, 0), why_not=_skip(CONTAINED, "contained")),
     Threat("network_and_writes", "ex01", _only(CONTAINED, 0), why_not=_skip(CONTAINED, "writes")),
