@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from docchat_lab import project
 from docchat_lab.grading.isolation import Limits
@@ -38,6 +38,8 @@ class ClassResult:
     seconds: float
     jobs: int
     uid_base: int = 0
+    # The gradebook's history: one record per grading run (docchat_lab/grading/gradebook.py).
+    runs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def max_total(self) -> float:
@@ -87,10 +89,13 @@ def grade(
     mode: str = "auto",
     show_progress: bool = True,
     only: list[str] | None = None,
+    learners: list[str] | None = None,
 ) -> ClassResult:
     chosen = [find(name) for name in only] if only else list(exercises())
     started = time.monotonic()
     submissions, notes = collect(submissions_root, {e.file for e in chosen})
+    if learners:  # regrading some learners: the others' cells stay as they are
+        submissions = [s for s in submissions if s.learner in learners]
     # Some checks wait on purpose (timing a slow endpoint): more runs than cores keep them busy.
     jobs = min(jobs or 4 * (os.cpu_count() or 1), 256)
     extra = _hidden(hidden, chosen)

@@ -21,6 +21,7 @@ class Submission:
     learner: str
     files: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    source: Path | None = None  # the folder or zip it was read from
 
 
 def learner_id(name: str, taken: set[str]) -> str:
@@ -125,10 +126,10 @@ def collect(root: Path, wanted: set[str]) -> tuple[list[Submission], list[str]]:
         if entry.name.startswith("."):
             continue
         if stat.S_ISDIR(mode):
-            submission = Submission(learner_id(entry.name, taken))
+            submission = Submission(learner_id(entry.name, taken), source=entry)
             _from_folder(entry, wanted, submission)
         elif stat.S_ISREG(mode) and entry.suffix.lower() == ".zip":
-            submission = Submission(learner_id(entry.stem, taken))
+            submission = Submission(learner_id(entry.stem, taken), source=entry)
             _from_zip(entry, wanted, submission)
         else:
             notes.append(f"ignored {entry.name}: not a folder or a .zip file")
