@@ -77,7 +77,10 @@ def _similarity(args: argparse.Namespace) -> int:
     from docchat_lab.grading.gradebook import locked
     from docchat_lab.grading.manifest import exercises
     from docchat_lab.grading.reports import write_all
-    from docchat_lab.grading.similarity import Settings, compare_class
+    try:
+        from docchat_lab.grading.similarity import Settings, compare_class
+    except ImportError:
+        return _fail("similarity needs copydetect: pip install -e '.[instructor]'")
     from docchat_lab.grading.submissions import collect
     from docchat_lab.grading.term_report import SIMILARITY
 

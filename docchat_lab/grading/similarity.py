@@ -69,12 +69,17 @@ def compare_class(
     prints = _fingerprints(texts, boilerplate, settings.noise)
     common = _common(prints, settings.common_share)
     prints = _fingerprints(texts, boilerplate | common, settings.noise)
+    given = {path: _lines(text) for path, text in _texts(starter).items()}
     coverage = {
         who: sum(fp.token_coverage for fp in files.values()) for who, files in prints.items()
     }
     pairs = []
     for a, b in _candidates(prints):
         pair = _compare(a, b, prints, coverage, settings)
+        for item in pair.files if pair else ():  # mark what they wrote, not what they were given
+            starter_lines = given.get(item.path, set())
+            item.a_spans = _unmark(item.a_spans, texts[a][item.path], starter_lines)
+            item.b_spans = _unmark(item.b_spans, texts[b][item.path], starter_lines)
         if pair is not None:
             pairs.append(pair)
     pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
@@ -174,6 +179,29 @@ def _compare(
     return Pair(
         a, b, similarity_a, similarity_b, shared, alike and shared >= settings.min_shared, files
     )
+
+
+def _lines(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines() if line.strip()}
+
+
+def _unmark(spans: list[list[int]], text: str, given: set[str]) -> list[list[int]]:
+    """The spans less every line that is in the starting code as it is."""
+    kept: list[list[int]] = []
+    position = 0
+    for line in text.splitlines(keepends=True):
+        start, end = position, position + len(line)
+        position = end
+        if line.strip() in given or not line.strip():
+            continue
+        for low, high in spans:
+            low, high = max(low, start), min(high, end)
+            if low < high:
+                if kept and kept[-1][1] == low:
+                    kept[-1][1] = high
+                else:
+                    kept.append([low, high])
+    return kept
 
 
 def _spans(slices: Any) -> list[list[int]]:

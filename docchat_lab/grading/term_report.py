@@ -13,8 +13,15 @@ SIMILARITY = "similarity.json"
 CONTEXT = 2  # lines shown around a shared passage
 
 
+STYLE = (
+    "<style>.side-by-side{width:100%;table-layout:fixed}"
+    ".side-by-side pre{white-space:pre-wrap;font-size:12px;margin:0}"
+    "mark{background:#fff3b0}</style>"
+)
+
+
 def sections(result: ClassResult, out_dir: Path) -> str:
-    return _late(result) + _overrides(result) + _similarity(out_dir) + _runs(result)
+    return STYLE + _late(result) + _overrides(result) + _similarity(out_dir) + _runs(result)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
