@@ -77,6 +77,7 @@ def _similarity(args: argparse.Namespace) -> int:
     from docchat_lab.grading.gradebook import locked
     from docchat_lab.grading.manifest import exercises
     from docchat_lab.grading.reports import write_all
+
     try:
         from docchat_lab.grading.similarity import Settings, compare_class
     except ImportError:

@@ -10,6 +10,7 @@ the starting code every learner was given (the boilerplate), and code that many 
 the file of the same path in the other submission.
 """
 
+import copy
 import io
 import statistics
 from collections import defaultdict
@@ -65,10 +66,14 @@ def compare_class(
     texts = {learner: _texts(files) for learner, files in submissions.items()}
     boilerplate: set[int] = set()
     for path, text in _texts(starter).items():
-        boilerplate |= set(_fingerprint(path, text, settings.noise, set()).hash_idx)
-    prints = _fingerprints(texts, boilerplate, settings.noise)
-    common = _common(prints, settings.common_share)
-    prints = _fingerprints(texts, boilerplate | common, settings.noise)
+        boilerplate |= set(_fingerprint(path, text, settings.noise).hash_idx)
+    # Tokenized once; each pass below only leaves hashes out.
+    full = {
+        who: {path: _fingerprint(path, text, settings.noise) for path, text in files.items()}
+        for who, files in texts.items()
+    }
+    common = _common(_without(full, boilerplate, settings.noise), settings.common_share)
+    prints = _without(full, boilerplate | common, settings.noise)
     given = {path: _lines(text) for path, text in _texts(starter).items()}
     coverage = {
         who: sum(fp.token_coverage for fp in files.values()) for who, files in prints.items()
@@ -110,21 +115,25 @@ def _texts(files: dict[str, bytes]) -> dict[str, str]:
     return texts
 
 
-def _fingerprint(path: str, text: str, noise: int, drop: set[int]) -> CodeFingerprint:
-    print_ = CodeFingerprint(path, noise, 1, fp=io.StringIO(text))
-    kept = {h: i for h, i in print_.hash_idx.items() if h not in drop}
-    print_.hash_idx, print_.hashes = kept, set(kept)
-    print_.token_coverage = get_token_coverage(kept, noise, len(print_.filtered_code))
-    return print_
+def _fingerprint(path: str, text: str, noise: int) -> CodeFingerprint:
+    language = "python" if path.endswith(".py") else None  # saves a lookup by file name
+    return CodeFingerprint(path, noise, 1, language=language, fp=io.StringIO(text))
 
 
-def _fingerprints(
-    texts: dict[str, dict[str, str]], drop: set[int], noise: int
+def _without(
+    prints: dict[str, dict[str, CodeFingerprint]], drop: set[int], noise: int
 ) -> dict[str, dict[str, CodeFingerprint]]:
-    return {
-        who: {path: _fingerprint(path, text, noise, drop) for path, text in files.items()}
-        for who, files in texts.items()
-    }
+    """The fingerprints less the hashes in `drop`, and the token coverage that is left."""
+    kept_prints: dict[str, dict[str, CodeFingerprint]] = {}
+    for who, files in prints.items():
+        kept_prints[who] = {}
+        for path, full in files.items():
+            print_ = copy.copy(full)
+            kept = {h: i for h, i in full.hash_idx.items() if h not in drop}
+            print_.hash_idx, print_.hashes = kept, set(kept)
+            print_.token_coverage = get_token_coverage(kept, noise, len(full.filtered_code))
+            kept_prints[who][path] = print_
+    return kept_prints
 
 
 def _common(prints: dict[str, dict[str, CodeFingerprint]], share: float) -> set[int]:
