@@ -33,6 +33,13 @@ def _course(path: str | None, book: ClassResult | None = None, required: bool = 
     return course  # type: ignore[return-value]
 
 
+def _book(grades: str) -> ClassResult:
+    book = load(Path(grades))
+    if book is None:
+        raise CourseError(f"no gradebook in {grades}: grade the class into it first")
+    return book
+
+
 def add_grade_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--course", help="course.toml: roster, due dates, late policy")
     parser.add_argument("--learner", nargs="+", help="grade only these learners (e.g. ada)")
@@ -116,9 +123,7 @@ def _similarity(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from docchat_lab.grading.exports import canvas_rows, moodle_rows, write_csv
 
-    book = load(Path(args.grades))
-    if book is None:
-        return _fail(f"no gradebook in {args.grades}: grade the class into it first")
+    book = _book(args.grades)
     target = Path(args.to)
     if args.format == "gradescope":
         from docchat_lab.grading.gradescope import results
@@ -142,9 +147,7 @@ def _export(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from docchat_lab.grading.release import release
 
-    book = load(Path(args.grades))
-    if book is None:
-        return _fail(f"no gradebook in {args.grades}: grade the class into it first")
+    book = _book(args.grades)
     course = _course(args.course, book, required=True)
     now = parse_time(args.now, course.timezone, "--now") if args.now else datetime.now(UTC)
     done = release(book, course, Path(args.to), now, early=args.early)

@@ -110,13 +110,17 @@ def parse_time(value: Any, zone: ZoneInfo, where: str) -> datetime:
     raise CourseError(f"{where}: {value!r} is not a time; write it like 2026-03-16T23:59")
 
 
-def load_course(path: Path) -> Course:
+def read_toml(path: Path, what: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CourseError(f"cannot read the course file {path}: {exc.strerror}") from None
+        raise CourseError(f"cannot read the {what} {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CourseError(f"{path} is not valid TOML: {exc}") from None
+
+
+def load_course(path: Path) -> Course:
+    data = read_toml(path, "course file")
     _only(data, {"course", "late", "due", "learner", "extension", "lms"}, "the course file")
     head = _table(data, "course")
     _only(head, {"name", "timezone", "overrides"}, "[course]")

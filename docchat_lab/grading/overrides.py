@@ -9,12 +9,11 @@ a name, that every regrade applies again on top of what the checks earned.
     by = "M. Hopper"
 """
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docchat_lab.grading.course import CourseError
+from docchat_lab.grading.course import CourseError, read_toml
 from docchat_lab.grading.manifest import find
 
 
@@ -29,12 +28,7 @@ class OverrideEntry:
 
 
 def load_overrides(path: Path) -> list[OverrideEntry]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CourseError(f"cannot read the overrides file {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CourseError(f"{path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "overrides file")
     unknown = sorted(set(data) - {"override"})
     entries = data.get("override", [])
     if unknown or not isinstance(entries, list):

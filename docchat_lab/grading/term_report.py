@@ -89,7 +89,7 @@ def _similarity(out_dir: Path) -> str:
         f"<p>{len(data['learners'])} submissions compared with copydetect; "
         f"a pair is flagged when one side shares at least {settings['threshold']:.0%} of its "
         f"own code with the other (starting code and code most of the class shares left out). "
-        f"Median pair: {data['median']:.0%}. Checked {html.escape(data.get('at', ''))}.</p>"
+        f"Median pair: {data['median']:.0%}. Checked {html.escape(_shown(data.get('at')))}.</p>"
     )
     rows = [
         [
