@@ -53,6 +53,17 @@ def _late(result: ClassResult) -> str:
             )
     headers = ["learner", "unit", "submitted", "due", "days late", "taken off"]
     table = _table(headers, rows) if rows else "<p>No late work, and no extension used.</p>"
+    unknown = [
+        f"{html.escape(learner.learner)} {cell.exercise}"
+        for learner in result.learners
+        for cell in learner.exercises
+        if cell.record and cell.record.late and cell.record.submitted_at is None
+    ]
+    if unknown:  # counted as on time: say so, so that a missing time is not mistaken for one
+        table += (
+            "<p>No submission time known, so counted as on time: "
+            f"{', '.join(unknown)}. Give one with --submitted-at or --submission-times.</p>"
+        )
     return f'<section id="late"><h2>Late work and extensions</h2>{table}</section>'
 
 

@@ -141,6 +141,8 @@ def test_an_override_for_a_cell_not_graded_is_noted(
     assert any("override for grace ex01 not applied" in note for note in book.notes)
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "override for grace ex01 not applied" in report
+    # No zip, no time given: on time, and the report says which cells that was for.
+    assert "No submission time known, so counted as on time: ada ex01." in report
 
 
 def test_a_file_that_is_not_a_gradebook_is_refused_and_kept(folders: tuple[Path, Path]) -> None:
