@@ -80,15 +80,9 @@ def _gradebook(args: argparse.Namespace) -> int:
 
 
 def _similarity(args: argparse.Namespace) -> int:
-    from docchat_lab.grading.grade import ClassResult
     from docchat_lab.grading.gradebook import locked
     from docchat_lab.grading.manifest import exercises
     from docchat_lab.grading.reports import write_all
-
-    try:
-        from docchat_lab.grading.similarity import Settings, compare_class
-    except ImportError:
-        return _fail("similarity needs copydetect: pip install -e '.[instructor]'")
     from docchat_lab.grading.submissions import collect
     from docchat_lab.grading.term_report import SIMILARITY
 
@@ -98,6 +92,12 @@ def _similarity(args: argparse.Namespace) -> int:
     starter_dir = Path(args.starter) if args.starter else project.exercises_dir()
     if not starter_dir.is_dir():
         return _fail(f"--starter {starter_dir} is not a folder")
+    if not 0 < args.threshold <= 1:
+        return _fail(f"--threshold is a share of the code, above 0 and at most 1: {args.threshold}")
+    try:  # copydetect (and its plotting library) load only when this command runs
+        from docchat_lab.grading.similarity import Settings, compare_class
+    except ImportError:
+        return _fail("similarity needs copydetect: pip install -e '.[instructor]'")
     wanted = {e.file for e in exercises()}
     submissions = {s.learner: s.files for s in collect(root, wanted)[0]}
     starter = {

@@ -80,3 +80,5 @@ def test_similarity_needs_a_folder(folder: Path) -> None:
     assert (code, "nowhere is not a folder" in output) == (2, True)
     code, output = lab(folder, "similarity", "round", "--out", "grades", "--starter", "nowhere")
     assert (code, "--starter nowhere is not a folder" in output) == (2, True)
+    code, output = lab(folder, "similarity", "round", "--out", "grades", "--threshold", "50")
+    assert (code, "--threshold" in output) == (2, True)
