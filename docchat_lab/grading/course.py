@@ -133,6 +133,8 @@ def load_course(path: Path) -> Course:
         ) from None
     learners = _learners(data.get("learner", []))
     known = {entry.id for entry in learners}
+    if "learner" in _table(data, "due"):  # TOML puts keys written after [due] inside it
+        raise CourseError("the learner list is inside [due]: move it above the first [table]")
     due = {
         _unit(key, "[due]"): parse_time(v, zone, f"[due] {key}")
         for key, v in _table(data, "due").items()

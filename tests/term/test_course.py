@@ -105,6 +105,7 @@ def test_overrides_file_beside_the_course_is_found(tmp_path: Path) -> None:
         (('email = "grace@example.edu"', 'email = "grace"'), "has no @"),
         (("[course]", 'nickname = "x"\n[course]'), "nickname"),
         (("[late]", "[late\n"), "not valid TOML"),
+        (("3 = ", 'learner = [{ id = "x" }]\n3 = '), "move it above"),
     ],
 )
 def test_mistakes_are_refused_with_a_message_that_names_them(
