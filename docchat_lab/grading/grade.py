@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from docchat_lab.grading.isolation import MAX_SLOTS, Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise, exercises, find, hidden_checks
@@ -39,6 +39,8 @@ class ClassResult:
     seconds: float
     jobs: int
     uid_base: int = 0
+    # The gradebook's history: one record per grading run (docchat_lab/grading/gradebook.py).
+    runs: list[dict[str, Any]] = field(default_factory=list)
     mode: str = ""
     server_restarts: int = 0
 
@@ -90,6 +92,7 @@ def grade(
     mode: str = "auto",
     show_progress: bool = True,
     only: list[str] | None = None,
+    learners: list[str] | None = None,
 ) -> ClassResult:
     chosen = [find(name) for name in only] if only else list(exercises())
     started = time.monotonic()
@@ -99,12 +102,14 @@ def grade(
         )
     except OSError as exc:  # the folder itself: nothing to grade, but still a report
         submissions, notes = [], [f"could not read {submissions_root}: {exc.strerror}"]
+    if learners:  # regrading some learners: the others' cells stay as they are
+        submissions = [s for s in submissions if s.learner in learners]
     # Many runs wait (timing checks sleep, ex08 starts eight processes): eight per core keep
     # the cores busy.
     jobs = max(1, min(jobs or 8 * (os.cpu_count() or 1), MAX_SLOTS))
     extra = _hidden(hidden, chosen)
     results = {
-        s.learner: LearnerResult(s.learner, s.notes, source=s.source, unreadable=s.unreadable)
+        s.learner: LearnerResult(s.learner, s.notes, source=s.shown_source, unreadable=s.unreadable)
         for s in submissions
     }
     for s in (s for s in submissions if s.unreadable):
@@ -144,7 +149,15 @@ def grade(
         learner_result.exercises.sort(key=lambda r: order[r.exercise])
     elapsed = time.monotonic() - started
     return ClassResult(
-        list(results.values()), chosen, isolation, notes, elapsed, jobs, uid_base, mode, restarts
+        list(results.values()),
+        chosen,
+        isolation,
+        notes,
+        elapsed,
+        jobs,
+        uid_base,
+        mode=mode,
+        server_restarts=restarts,
     )
 
 

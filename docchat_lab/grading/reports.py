@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from docchat_lab.feedback import as_html, as_markdown, check_title
+from docchat_lab.grading.cell import describe
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.report_charts import bar_chart, histogram
+from docchat_lab.grading.term_report import sections as term_sections
 
 TROUBLE = ("timeout", "memory", "crashed", "grader", "unreadable")
 
@@ -33,7 +35,8 @@ def _csv(result: ClassResult, path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         ids = [e.id for e in result.exercises]
-        writer.writerow(["learner", "source", *ids, "total", "out_of", "problems"])
+        head = ["learner", "source", *ids, "total", "out_of", "problems", "adjustments"]
+        writer.writerow(head)
         for learner in result.learners:
             scores = [f"{r.score:g}" for r in learner.exercises]
             problems = "; ".join(
@@ -41,8 +44,13 @@ def _csv(result: ClassResult, path: Path) -> Path:
             )
             if learner.unreadable:
                 problems = f"unreadable submission: {learner.unreadable}"
+            # Late days and overrides, so the CSV says why a score is not what the checks gave.
+            adjustments = "; ".join(
+                f"{r.exercise}: {line}" for r in learner.exercises for line in describe(r.record)
+            )
             total, out_of = f"{learner.total:g}", f"{result.max_total:g}"
-            writer.writerow([learner.learner, learner.source, *scores, total, out_of, problems])
+            row = [learner.learner, learner.source, *scores, total, out_of, problems, adjustments]
+            writer.writerow(row)
     return path
 
 
@@ -62,8 +70,12 @@ def _json(result: ClassResult, path: Path) -> Path:
             }
             for lr in result.learners
         ],
+        "runs": result.runs,
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    # The gradebook lasts across runs: write it whole or not at all.
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    partial.replace(path)
     return path
 
 
@@ -148,6 +160,7 @@ def _report(result: ClassResult, path: Path) -> Path:
         + f"<h2>Timed out, crashed or out of memory</h2><ul>{trouble_items}</ul>"
         + (f"<h2>Skipped entries and other notes</h2><ul>{notes}</ul>" if notes else "")
         + f"<h2>Grades</h2><table><tr><th>learner</th>{header}<th>total</th></tr>{rows}</table>"
+        + term_sections(result, path.parent)
     )
     path.write_text(_page("Class report", body), encoding="utf-8")
     return path

@@ -5,6 +5,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from docchat_lab.grading.cell import CellRecord, final_score
+from docchat_lab.grading.expect import declared
 from docchat_lab.grading.isolation import Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise
 from docchat_lab.grading.protocol import (
@@ -51,6 +53,9 @@ class CheckResult:
     kind: str = ""
     hint: str = ""
     hidden: bool = False
+    # Declared on the check with @weight / @visibility (docchat_lab/grading/expect.py).
+    weight: float = 1.0
+    visibility: str = "always"
 
     def __post_init__(self) -> None:
         self.message, self.hint = capped(self.message), capped(self.hint)
@@ -65,6 +70,8 @@ class ExerciseResult:
     detail: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
+    # The gradebook's part: when it was submitted and graded, late days, overrides (cell.py).
+    record: CellRecord | None = None
 
     def __post_init__(self) -> None:
         self.detail = capped(self.detail)
@@ -74,14 +81,21 @@ class ExerciseResult:
         return sum(c.passed for c in self.checks)
 
     @property
-    def score(self) -> float:
-        if self.status != "ok" or not self.checks:
+    def raw_score(self) -> float:
+        """What the checks earned, each weighing its declared weight."""
+        total = sum(c.weight for c in self.checks)
+        if self.status != "ok" or not total:
             return 0.0
-        return round(self.points * self.passed / len(self.checks), 2)
+        return round(self.points * sum(c.weight for c in self.checks if c.passed) / total, 2)
+
+    @property
+    def score(self) -> float:
+        return final_score(self.raw_score, self.points, self.record)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["score"] = self.score
+        data["raw_score"] = self.raw_score
         return data
 
 
@@ -160,7 +174,9 @@ def run_exercise(
         context = RunContext(sandbox, slot, exercise.slug, files, params.inputs, limits)
         subject = Subject(handle, hello, {**params.inputs, **params.secrets}, deadline, context)
         for name, check, is_hidden in checks:
-            result.checks.append(_run_check(exercise, name, check, subject, failure, is_hidden))
+            outcome = _run_check(exercise, name, check, subject, failure, is_hidden)
+            outcome.weight, outcome.visibility = declared(check)
+            result.checks.append(outcome)
     except ExerciseAbortedError as exc:
         aborted = exc
     except SandboxError as exc:
@@ -195,10 +211,21 @@ def _abort(
         )
     )
     ran = {c.name for c in result.checks}
-    for name, _check, is_hidden in checks:
+    for name, check, is_hidden in checks:
         if name not in ran:
+            weight, visibility = declared(check)
             message = "not run: " + result.detail
-            result.checks.append(CheckResult(name, False, message, result.status, hidden=is_hidden))
+            result.checks.append(
+                CheckResult(
+                    name,
+                    False,
+                    message,
+                    result.status,
+                    hidden=is_hidden,
+                    weight=weight,
+                    visibility=visibility,
+                )
+            )
 
 
 def not_graded(exercise: Exercise, status: str, reason: str) -> ExerciseResult:

@@ -33,10 +33,15 @@ class Wanted:
 @dataclass
 class Submission:
     learner: str
-    source: str = ""
     files: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    source: Path | None = None  # the folder or zip it was read from
     unreadable: str = ""
+
+    @property
+    def shown_source(self) -> str:
+        """The folder's or zip's name, printable whatever bytes it is made of."""
+        return _printable(self.source.name) if self.source is not None else ""
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
@@ -53,9 +58,13 @@ class _Entry:
     handle: object  # a path (str) for a folder's file, a ZipInfo for a zip's
 
 
+def _printable(name: str) -> str:
+    return name.encode("utf-8", "replace").decode("utf-8")
+
+
 def learner_id(name: str, taken: set[str]) -> str:
     """A readable id for a folder or zip name: unicode letters kept, unique even ignoring case."""
-    text = unicodedata.normalize("NFC", name.encode("utf-8", "replace").decode("utf-8"))
+    text = unicodedata.normalize("NFC", _printable(name))
     kept = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text)
     while "__" in kept:
         kept = kept.replace("__", "_")
@@ -228,13 +237,18 @@ def read_one(entry: Path, submission: Submission, wanted: Wanted) -> None:
         submission.note("no exercise files found")
 
 
-def collect(root: Path, wanted: Wanted) -> tuple[list[Submission], list[str]]:
-    """One submission per folder or .zip in `root`; notes on everything skipped, and why."""
+def collect(root: Path, wanted: Wanted | set[str]) -> tuple[list[Submission], list[str]]:
+    """One submission per folder or .zip in `root`; notes on everything skipped, and why.
+
+    `wanted` may be a set of file names; an empty one only names the submissions.
+    """
+    if not isinstance(wanted, Wanted):
+        wanted = Wanted(files=frozenset(wanted))
     submissions: list[Submission] = []
     notes: list[str] = []
     taken: set[str] = set()
     for entry in sorted(root.iterdir(), key=lambda p: os.fsencode(p.name)):
-        shown = entry.name.encode("utf-8", "replace").decode("utf-8")
+        shown = _printable(entry.name)
         try:
             mode = entry.lstat().st_mode
         except OSError as exc:
@@ -250,7 +264,8 @@ def collect(root: Path, wanted: Wanted) -> tuple[list[Submission], list[str]]:
         else:
             notes.append(f"skipped {shown}: not a folder or a .zip file")
             continue
-        submission = Submission(learner, source=shown)
-        read_one(entry, submission, wanted)
+        submission = Submission(learner, source=entry)
+        if wanted.files or wanted.packages:
+            read_one(entry, submission, wanted)
         submissions.append(submission)
     return submissions, notes

@@ -54,7 +54,7 @@ def test_each_row_records_where_it_came_from_and_skipped_entries_say_why(tmp_pat
     (tmp_path / "notes.txt").write_text("hello")
     os.mkfifo(tmp_path / "pipe")
     submissions, notes = collect(tmp_path, WANTED)
-    rows = {s.learner: s.source for s in submissions}
+    rows = {s.learner: s.shown_source for s in submissions}
     assert rows == {"ädä": "ädä", "ödö": "ödö", "grace": "grace.zip"}
     assert (
         submissions[0].files["ex01_dependencies.py"] != submissions[1].files["ex01_dependencies.py"]
@@ -258,4 +258,4 @@ def test_a_name_that_is_not_text_still_gets_a_row(tmp_path: Path) -> None:
     assert len(set(ids)) == 2
     assert "café" in ids
     for submission in submissions:
-        submission.source.encode("utf-8")  # printable in every report
+        submission.shown_source.encode("utf-8")  # printable in every report
