@@ -109,7 +109,8 @@ def _reset(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from docchat_lab.grading.grade import grade
     from docchat_lab.grading.isolation import Limits
-    from docchat_lab.grading.reports import summary, write_all
+    from docchat_lab.grading.reports import summary
+    from docchat_lab.term_cli import TERM_ERRORS, grading_options, keep
 
     submissions = Path(args.submissions)
     if not submissions.is_dir():
@@ -126,6 +127,11 @@ def _grade(args: argparse.Namespace) -> int:
         )
         return 2
     out = Path(args.out)
+    try:  # the course file, submission times and gradebook are checked before anything runs
+        term = grading_options(args, hidden, out)
+    except TERM_ERRORS as exc:
+        print(f"docchat-lab: {exc}", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)  # grades are private; and a submission must not read them
     limits = Limits(time_s=args.time_limit, memory_mb=args.memory_mb)
@@ -146,9 +152,17 @@ def _grade(args: argparse.Namespace) -> int:
         mode=args.isolation,
         show_progress=not args.quiet,
         only=args.only,
+        learners=args.learner,
     )
-    write_all(result, out)
+    if args.learner and not result.learners:
+        print(f"docchat-lab: no submission in {submissions} for {args.learner}", file=sys.stderr)
+        return 2
     print(summary(result))
+    try:  # merged into the gradebook in --out: only the cells graded now change
+        keep(result, out, submissions, term)
+    except TERM_ERRORS as exc:
+        print(f"docchat-lab: {exc}", file=sys.stderr)
+        return 2
     print(f"reports in {out}: grades.csv, grades.json, feedback/, report.html")
     return 0
 
@@ -181,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade.add_argument("submissions", help="a folder of learner folders or .zip files")
     grade.add_argument("--out", required=True, help="where to write grades and feedback")
     grade.add_argument("--hidden", help="a folder of extra checks (<exercise slug>.py)")
-    grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 4 x cores)")
+    grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 8 x cores)")
     grade.add_argument("--time-limit", type=float, default=20.0, help="seconds per exercise")
     grade.add_argument("--memory-mb", type=int, default=1024, help="memory per exercise")
     grade.add_argument(
@@ -190,6 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade.add_argument("--only", nargs="+", help="grade only these exercises (e.g. ex01 ex03)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(handler=_grade)
+    from docchat_lab.term_cli import add_commands, add_grade_options
+
+    add_grade_options(grade)
+    add_commands(commands)
 
     errata = commands.add_parser("errata-map", help="regenerate docs/errata-map.md")
     errata.set_defaults(handler=_errata_map)

@@ -7,6 +7,9 @@ from typing import Any, TypeVar
 from docchat_lab.grading.subject import CheckFailedError, Response
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Who sees a check's name, message and hint: the learner always, once the unit's due date has
+# passed, or never (it still counts, like a hidden check).
+VISIBILITIES = ("always", "after_due", "never")
 
 
 def about(*names: str) -> Callable[[F], F]:
@@ -17,6 +20,37 @@ def about(*names: str) -> Callable[[F], F]:
         return check
 
     return mark
+
+
+def weight(value: float) -> Callable[[F], F]:
+    """Make a check count `value` times as much as a plain one (the default weight is 1)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"a check's weight must be a number above 0, not {value!r}")
+
+    def mark(check: F) -> F:
+        check.weight = float(value)  # type: ignore[attr-defined]
+        return check
+
+    return mark
+
+
+def visibility(when: str) -> Callable[[F], F]:
+    """When a learner may see this check's details: "always", "after_due" or "never"."""
+    if when not in VISIBILITIES:
+        raise ValueError(f"a check's visibility is one of {', '.join(VISIBILITIES)}, not {when!r}")
+
+    def mark(check: F) -> F:
+        check.visibility = when  # type: ignore[attr-defined]
+        return check
+
+    return mark
+
+
+def declared(check: Callable[..., Any]) -> tuple[float, str]:
+    """A check's weight and visibility, as its decorators set them (1 and "always" otherwise)."""
+    value, when = getattr(check, "weight", 1.0), getattr(check, "visibility", "always")
+    valid = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    return (float(value) if valid else 1.0), (when if when in VISIBILITIES else "always")
 
 
 def expect(condition: bool, message: str, *, hint: str | None = None) -> None:

@@ -1,0 +1,84 @@
+"""The term's commands refuse bad input with a message that names it, before anything is
+graded or written, and leave the gradebook as it was."""
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.lab_cli import run_lab
+from tests.term.books import course_files
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    course_files(tmp_path)
+    round_ = tmp_path / "round"
+    round_.mkdir()
+    with zipfile.ZipFile(round_ / "ada.zip", "w") as archive:
+        archive.writestr("exercises/ex01_dependencies.py", "x = 1\n")
+    return tmp_path
+
+
+def lab(folder: Path, *args: str) -> tuple[int, str]:
+    done = run_lab(*args, cwd=folder)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_a_mistake_in_the_course_file_stops_grading_before_it_starts(folder: Path) -> None:
+    course = folder / "course.toml"
+    course.write_text(course.read_text().replace("max_percent", "max_percentage"))
+    code, output = lab(folder, "grade", "round", "--out", "grades", "--course", "course.toml")
+    assert code == 2
+    assert "max_percentage" in output
+    assert not (folder / "grades").exists()
+
+
+def test_a_bad_submission_time_is_named(folder: Path) -> None:
+    code, output = lab(folder, "grade", "round", "--out", "grades", "--submitted-at", "soonish")
+    assert (code, "--submitted-at" in output) == (2, True)
+    times = folder / "times.csv"
+    times.write_text("learner,when\nada,2026-03-01\n")
+    code, output = lab(folder, "grade", "round", "--out", "g", "--submission-times", "times.csv")
+    assert (code, "learner and submitted_at" in output) == (2, True)
+
+
+def test_a_file_that_is_not_a_gradebook_is_left_alone(folder: Path) -> None:
+    grades = folder / "grades"
+    grades.mkdir()
+    (grades / "grades.json").write_text("[1, 2, 3]")
+    code, output = lab(folder, "grade", "round", "--out", "grades")
+    assert code == 2
+    assert "not a gradebook" in output
+    assert (grades / "grades.json").read_text() == "[1, 2, 3]"
+    assert not (grades / "report.html").exists()
+
+
+def test_regrading_someone_without_a_submission_is_refused(folder: Path) -> None:
+    code, output = lab(folder, "grade", "round", "--out", "grades", "--learner", "nobody")
+    assert code == 2
+    assert "no submission" in output
+    assert "nobody" in output
+
+
+def test_exports_and_release_need_a_gradebook_and_a_course(folder: Path) -> None:
+    code, output = lab(folder, "export", "canvas", "grades", "--to", "canvas.csv")
+    assert (code, "no gradebook in grades" in output) == (2, True)
+    code, _output = lab(folder, "grade", "round", "--out", "grades", "--only", "ex01", "--quiet")
+    assert code == 0
+    code, output = lab(folder, "export", "moodle", "grades", "--to", "moodle.csv")
+    assert (code, "--course course.toml" in output) == (2, True)
+    code, output = lab(
+        folder, "release-feedback", "grades", "--course", "course.toml", "--to", "h", "--now", "?"
+    )
+    assert (code, "--now" in output) == (2, True)
+    assert not (folder / "h").exists()
+
+
+def test_similarity_needs_a_folder(folder: Path) -> None:
+    code, output = lab(folder, "similarity", "nowhere", "--out", "grades")
+    assert (code, "nowhere is not a folder" in output) == (2, True)
+    code, output = lab(folder, "similarity", "round", "--out", "grades", "--starter", "nowhere")
+    assert (code, "--starter nowhere is not a folder" in output) == (2, True)
+    code, output = lab(folder, "similarity", "round", "--out", "grades", "--threshold", "50")
+    assert (code, "--threshold" in output) == (2, True)
