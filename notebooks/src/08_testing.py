@@ -501,6 +501,8 @@ engines = {
         "connect_args": {"check_same_thread": False},
     },
 }
+
+
 def run_on(engine: Engine) -> tuple[str, int, int]:
     """(what POST /notes gave, SQLAlchemy log records, connections that could not be closed)."""
     log, kept = logging.getLogger("sqlalchemy"), KeepRecords()
