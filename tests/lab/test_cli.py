@@ -4,7 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.lab_cli import run_lab
+from tests.lab_cli import lab_copy, run_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,17 +43,8 @@ def test_check_unknown_exercise_and_missing_folder_are_clear(tmp_path: Path) -> 
     assert "no folder" in missing.stderr
 
 
-def _kit(tmp_path: Path) -> Path:
-    """A copy of the lab's folders: the commands find it from their working directory."""
-    project = tmp_path / "kit"
-    for part in ("solutions", "exercises"):
-        shutil.copytree(ROOT / part, project / part)
-    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
-    return project
-
-
 def test_two_resets_keep_both_earlier_versions(tmp_path: Path) -> None:
-    project = _kit(tmp_path)
+    project = lab_copy(tmp_path)
     mine = project / "exercises" / "ex03_routers.py"
     stub = (ROOT / "exercises" / "ex03_routers.py").read_text()
     kept = []

@@ -1,7 +1,6 @@
 """The learner's loop: watch re-checks on every save, progress is kept, no version is lost."""
 
 import contextlib
-import shutil
 import subprocess
 import sys
 import threading
@@ -10,17 +9,9 @@ from pathlib import Path
 
 from docchat_lab.history import keep_version, versions
 from docchat_lab.progress import digest, load, record, render
-from tests.lab_cli import run_lab
+from tests.lab_cli import lab_copy, run_lab
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _kit(tmp_path: Path) -> Path:
-    project = tmp_path / "kit"
-    for part in ("solutions", "exercises"):
-        shutil.copytree(ROOT / part, project / part)
-    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
-    return project
 
 
 def _save_until_checked_again(
@@ -45,7 +36,7 @@ def _save_until_checked_again(
 
 
 def test_watch_checks_again_when_the_file_is_saved(tmp_path: Path) -> None:
-    project = _kit(tmp_path)
+    project = lab_copy(tmp_path)
     mine = project / "exercises" / "ex01_dependencies.py"
     with subprocess.Popen(
         [sys.executable, "-m", "docchat_lab", "watch", "ex01", "--stop-after", "2"],
