@@ -5,8 +5,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from docchat_lab import project
-from docchat_lab.cli_learner import PASSES_ON, add_commands
+from docchat_lab import cli_learner, project
 
 
 def _notebooks(args: argparse.Namespace) -> int:
@@ -123,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     nb.add_argument("--no-run", action="store_true", help="write the cells without running them")
     nb.set_defaults(handler=_notebooks)
 
-    add_commands(commands)
+    cli_learner.add_commands(commands)
 
     gen = commands.add_parser("exercises", help="regenerate exercises/ from solutions/")
     gen.add_argument("--check", action="store_true", help="only report whether it is in sync")
@@ -151,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     errata.set_defaults(handler=_errata_map)
 
     args, unknown = parser.parse_known_args(argv)
-    if unknown and args.command in PASSES_ON:
+    if unknown and args.command in cli_learner.PASSES_ON:
         args.jupyter_args = unknown
     elif unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")

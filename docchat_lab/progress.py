@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from docchat_lab.feedback import HIDDEN_CHECKS_NOTE
+from docchat_lab.feedback import HIDDEN_NOTE
 
 FILE = "progress.json"
 
@@ -101,5 +101,5 @@ def render(state: Path, units: list[tuple[str, str, list[Path]]]) -> str:
     if next_up:
         lines.append(f"Next: {next_up} (docchat-lab watch {next_up} re-checks it on every save)")
     else:
-        lines.append(HIDDEN_CHECKS_NOTE)
+        lines.append(HIDDEN_NOTE)
     return "\n".join(lines)
