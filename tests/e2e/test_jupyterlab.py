@@ -37,6 +37,7 @@ class Lab:
     base: str
     token: str
     project: Path
+    runtime: Path
 
     def url(self, path: str = "") -> str:
         return f"{self.base}/lab{path}?reset&token={self.token}"
@@ -80,6 +81,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
         "JUPYTERLAB_SETTINGS_DIR": str(_settings(home)),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
     }
     with subprocess.Popen(
         command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -87,7 +89,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_for_server(server, base, token)
-            yield Lab(base, token, project)
+            yield Lab(base, token, project, home / "runtime")
         finally:
             server.terminate()
             try:
@@ -212,6 +214,12 @@ def test_run_all_in_jupyterlab_shows_no_error(
     shown = [errors.nth(i).inner_text()[:300] for i in range(errors.count())]
     page.screenshot(path=str(tmp_path / f"{notebook}.png"), full_page=False)
     assert shown == [], f"cells with errors or stderr in {notebook}: {shown}"
+
+
+def test_the_lab_opens_notebook_00_first(lab: Lab) -> None:
+    # What a browser is sent to when the lab starts (`--no-browser` only skips the sending).
+    [opener] = lab.runtime.glob("jpserver-file-to-run-*-open.html")
+    assert "/lab/tree/notebooks/00_start_here.ipynb" in opener.read_text(encoding="utf-8")
 
 
 @pytest.mark.timeout(300)
