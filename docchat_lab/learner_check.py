@@ -49,6 +49,26 @@ def package_files(root: Path, limit: int = 400) -> dict[str, bytes]:
     return files
 
 
+def unit_files(exercise: Exercise, folder: Path) -> list[Path]:
+    """The files that make up one unit of the learner's work in `folder`."""
+    if exercise.package is None:
+        return [folder / exercise.file]
+    from docchat_lab.stages import package
+
+    return [folder / relative for relative in sorted(package.learner_files(exercise.number))]
+
+
+def record_progress(chosen: list[Exercise], results: list[ExerciseResult], folder: Path) -> None:
+    """Note each result in the lab's progress, when `folder` is the learner's own work."""
+    from docchat_lab.progress import record
+
+    for exercise, result in zip(chosen, results, strict=True):
+        if folder.resolve() != default_folder(exercise).resolve():
+            continue  # a copy somewhere else (a test, a grader): not the learner's progress
+        files = unit_files(exercise, folder)
+        record(project.state_dir(), exercise.id, result.passed, len(result.checks), files)
+
+
 def result_from_dict(data: dict[str, Any]) -> ExerciseResult:
     checks = [CheckResult(**c) for c in data.get("checks", [])]
     names = {f.name for f in fields(ExerciseResult)} - {"checks"}

@@ -6,9 +6,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from docchat_lab.learner_check import check
 from docchat_lab.project import project_root
 from docchat_lab.serving import InlineServer, ServerStartError, running_servers, serve, stop_all
-from docchat_lab.learner_check import check
 from docchat_lab.source_view import SourceView, show_mine, source, stage_source
 from docchat_lab.stages.tour import try_yours, your_module
 

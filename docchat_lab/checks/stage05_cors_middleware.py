@@ -96,8 +96,10 @@ def test_credentials_are_allowed_only_when_the_settings_say_so(ex: Subject) -> N
     expect_header(with_them, ACAC, "true", why="cors_allow_credentials=True")
     without = _expect_allowed(ex, origin, "no-credentials")
     expect_header(
-        without, ACAC, None, why="cors_allow_credentials=False: never tell a browser it may "
-        "send cookies"
+        without,
+        ACAC,
+        None,
+        why="cors_allow_credentials=False: never tell a browser it may send cookies",
     )
 
 

@@ -9,6 +9,7 @@ from docchat_lab.grading.cell import CellRecord, final_score
 from docchat_lab.grading.expect import declared
 from docchat_lab.grading.isolation import Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise
+from docchat_lab.grading.prerequisites import NotCheckedError, blocker, explain
 from docchat_lab.grading.protocol import (
     ChannelClosedError,
     ChannelTimeoutError,
@@ -121,7 +122,7 @@ def _load_failure(exercise: Exercise, hello: dict[str, Any]) -> CheckFailedError
         if kind == "files":
             return CheckFailedError(f"your files could not be set up: {message}", kind="error")
         return CheckFailedError(
-            f"importing {exercise.file} failed{line}: {load.get('type')}: {message}", kind="error"
+            f"importing {exercise.file} failed{line}: {load.get('type')}: {message}", kind="import"
         )
     missing = hello.get("missing") or []
     if missing:
@@ -191,7 +192,7 @@ def run_exercise(
         context = RunContext(sandbox, slot, exercise.slug, files, params.inputs, limits)
         subject = Subject(handle, hello, {**params.inputs, **params.secrets}, deadline, context)
         for name, check, is_hidden in checks:
-            outcome = _run_check(exercise, name, check, subject, failure, is_hidden)
+            outcome = _run_check(exercise, name, check, subject, failure, is_hidden, result.checks)
             outcome.weight, outcome.visibility = declared(check)
             result.checks.append(outcome)
     except ExerciseAbortedError as exc:
@@ -282,12 +283,15 @@ def _run_check(
     subject: Subject,
     failure: CheckFailedError | None,
     hidden: bool,
+    earlier: list[CheckResult],
 ) -> CheckResult:
     hint = "" if hidden else exercise.hint_for(name)
     try:
-        if failure is not None:
-            raise failure
+        if (blocked := blocker(exercise.file, check, failure, earlier)) is not None:
+            raise blocked
         check(subject)
+    except NotCheckedError as exc:
+        return CheckResult(name, False, *explain(exc, earlier, hint, hidden), hidden)
     except CheckFailedError as exc:
         message = exc.message
         subject_of = getattr(check, "about", None)

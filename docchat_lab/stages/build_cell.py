@@ -94,13 +94,13 @@ def build(line: str, cell: str) -> BuildResult:
     new_text, written = definitions.replace(text, cell, shown)
     if new_text == text:
         return BuildResult(f"{shown} already holds this cell's {', '.join(written)}.")
-    saved = workspace.save_versions([relative])
+    saved = workspace.save_versions("build", [relative])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new_text, encoding="utf-8")
     for name in written:
         records[f"{relative}:{name}"] = _digest(definitions.source_of(new_text, name) or "")
     _save_records(records)
-    kept = f" (the version before is in {workspace.shown(saved.folder)})" if saved.files else ""
+    kept = f" (the version before is in {workspace.shown(saved.folder)})" if saved.folder else ""
     return BuildResult(f"Wrote {', '.join(written)} into {shown}{kept}.", tuple(written))
 
 

@@ -1,17 +1,15 @@
 """The learner's own DocChat: where it lives, how it starts, and how a stage is reset safely.
 
 Nothing here ever loses the learner's work: every file is copied into the history folder
-(`.docchat-lab/history/<time>/`) before it is changed, and the copy's place is reported.
+(`.docchat-lab/history/<unit>/<n>-<time>/`) before it is changed, and the copy's place is reported.
 """
 
 import os
-import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from docchat_lab import project
+from docchat_lab import history, project
 from docchat_lab.stages import definitions, package
 
 STATE_DIR = ".docchat-lab"
@@ -80,29 +78,15 @@ def require() -> Path:
 
 @dataclass(frozen=True)
 class Saved:
-    folder: Path
+    folder: Path | None  # None: there was nothing to keep
     files: list[str]
 
 
-def save_versions(relative_paths: list[str]) -> Saved:
-    """Copy these files of the package into a new, never-reused history folder."""
+def save_versions(unit: str, relative_paths: list[str]) -> Saved:
+    """Keep these files of the package as the unit's next version in the history."""
     root = require()
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    history = state_dir() / "history"
-    folder = history / stamp
-    n = 1
-    while folder.exists():
-        n += 1
-        folder = history / f"{stamp}-{n}"
-    saved = []
-    for relative in relative_paths:
-        source = root / relative
-        if source.is_file():
-            target = folder / package.LEARNER / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-            saved.append(relative)
-    return Saved(folder, saved)
+    kept = history.keep_version(state_dir(), unit, [root / r for r in relative_paths], root.parent)
+    return Saved(kept, [r for r in relative_paths if (root / r).is_file()])
 
 
 def stub_of(relative: str, name: str) -> str | None:
@@ -117,7 +101,7 @@ def reset_stage(stage: int) -> tuple[Saved, list[str]]:
     touched = package.learner_files(stage)
     if not touched:
         raise WorkspaceError(f"stage {stage:02d} has nothing to write")
-    saved = save_versions(sorted(touched))
+    saved = save_versions(f"stage{stage:02d}", sorted(touched))
     reset: list[str] = []
     for relative, names in touched.items():
         path = root / relative
@@ -131,9 +115,8 @@ def reset_stage(stage: int) -> tuple[Saved, list[str]]:
         try:
             text, written = definitions.replace(text, stubs, shown(path))
         except definitions.DefinitionError as exc:
-            raise WorkspaceError(
-                f"{exc}; fix it, or restore the whole file from {shown(saved.folder)}"
-            ) from None
+            where = shown(saved.folder) if saved.folder else "the history"
+            raise WorkspaceError(f"{exc}; fix it, or restore the whole file from {where}") from None
         path.write_text(text, encoding="utf-8")
         reset += [f"{relative}: {name}" for name in written]
     return saved, reset
