@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from docchat.core.origins import normalise_origin
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -34,6 +36,9 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=800, ge=100, le=20_000)
     # validate_default: a chunk_size set below the default overlap must be caught too.
     chunk_overlap: int = Field(default=100, ge=0, validate_default=True)
+    # The one knob for concurrency: the thread limit and the connection pool both come
+    # from it (see docchat.core.capacity), so they cannot be set into a deadlock.
+    threads: int = Field(default=8, ge=1, le=256)
 
     @field_validator("database_url")
     @classmethod
@@ -68,6 +73,7 @@ class Settings(BaseSettings):
     @field_validator("cors_origins")
     @classmethod
     def _origins_are_bare(cls, origins: list[str], info: ValidationInfo) -> list[str]:
+        normalised: list[str] = []
         for origin in origins:
             if origin == "*":
                 # Starlette would echo any origin back with credentials allowed (ERRATA 18).
@@ -76,19 +82,27 @@ class Settings(BaseSettings):
                         "'*' together with cors_allow_credentials=true would let any site "
                         "make credentialed calls; list the origins instead"
                     )
+                normalised.append(origin)
                 continue
-            parts = urlsplit(origin)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"{origin!r} is not an origin like http://localhost:3000")
-            # The browser sends the origin without a path, so "…/" would never match.
-            if parts.path or parts.query or parts.fragment:
-                raise ValueError(f"{origin!r} must not have a path or a trailing slash")
-        return origins
+            # Written as a browser writes its Origin header, or it could never match one.
+            normalised.append(normalise_origin(origin))
+        return list(dict.fromkeys(normalised))
 
     @field_validator("openai_api_key", mode="before")
     @classmethod
     def _blank_key_means_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("openai_api_key")
+    @classmethod
+    def _key_fits_in_a_header(cls, key: SecretStr | None) -> SecretStr | None:
+        # A pasted key often ends in a newline: it would fail every ask with a 502, so
+        # refuse it here. The message never shows the key.
+        if key is not None and not key.get_secret_value().isprintable():
+            raise ValueError("contains a line break or another character a key cannot have")
+        if key is not None and not key.get_secret_value().isascii():
+            raise ValueError("contains a character outside ASCII, which a key cannot have")
+        return key
 
     @field_validator("chunk_overlap")
     @classmethod

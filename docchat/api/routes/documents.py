@@ -1,59 +1,64 @@
-"""Documents: accept, list, read, delete. Processing happens in a background task."""
+"""Documents: accept, list, read, retry, delete. Processing happens in a background task.
+
+The routes are `async def`; their database work is a plain function of a session, run
+on the database's threads by `db_read`/`db_write` (see docchat/core/db_executor.py).
+"""
 
 from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Response, UploadFile, status
 from sqlalchemy import Select, select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import Session, defer
 
-from docchat.api.deps import DocumentDep, Page, PageDep, SessionDep, SessionFactoryDep, SettingsDep
-from docchat.models import Chunk, Document
+from docchat.api.deps import (
+    DocumentDep,
+    DocumentIdPath,
+    Page,
+    PageDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
+from docchat.api.strict_forms import StrictFormRoute
+from docchat.core.db_executor import db_read, db_write
+from docchat.models import Chunk, Document, DocumentStatus
 from docchat.schemas import ChunkOut, DocumentCreate, DocumentOut, ErrorOut
 from docchat.services.processing import process_document
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = APIRouter(prefix="/documents", tags=["documents"], route_class=StrictFormRoute)
 
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+# A generic or missing type is taken as text with one of these suffixes, or none at all.
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ""})
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No document with that id."}
 }
+UNPARSEABLE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body could not be parsed."},
+    413: {"model": ErrorOut, "description": "The body or the document is over the limit."},
+}
 
 
-def _too_large(size: int, limit: int) -> HTTPException:
+def _too_large(what: str, limit: int) -> HTTPException:
     return HTTPException(
         status.HTTP_413_CONTENT_TOO_LARGE,
-        f"content is {size} bytes; the limit is {limit} bytes (DOCCHAT_MAX_UPLOAD_BYTES)",
+        f"{what}; the limit is {limit} bytes (DOCCHAT_MAX_UPLOAD_BYTES)",
     )
 
 
-def _accept(
-    title: str,
-    content: str,
-    session: SessionDep,
-    sessions: SessionFactoryDep,
-    settings: SettingsDep,
-    tasks: BackgroundTasks,
-) -> Document:
-    size = len(content.encode("utf-8"))
-    if size > settings.max_upload_bytes:
-        raise _too_large(size, settings.max_upload_bytes)
+def _store(session: Session, title: str, content: str) -> Document:
     document = Document(title=title, content=content)
     session.add(document)
     # Committed before the task is queued: the task opens its own session and must see it.
     session.commit()
-    tasks.add_task(process_document, document.id, sessions, settings)
     return document
 
 
 @router.post(
-    "/",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=DocumentOut,
-    responses={413: {"model": ErrorOut, "description": "Content over the size limit."}},
+    "/", status_code=status.HTTP_202_ACCEPTED, response_model=DocumentOut, responses=UNPARSEABLE
 )
-def create_document(
+async def create_document(
     body: DocumentCreate,
     session: SessionDep,
     sessions: SessionFactoryDep,
@@ -61,19 +66,21 @@ def create_document(
     tasks: BackgroundTasks,
 ) -> Document:
     """Store a document from JSON and process it in the background (202: poll its status)."""
-    return _accept(body.title, body.content, session, sessions, settings, tasks)
+    size = len(body.content.encode("utf-8"))
+    if size > settings.max_upload_bytes:
+        raise _too_large(f"content is {size} bytes", settings.max_upload_bytes)
+    document = await db_write(_store, session, body.title, body.content)
+    tasks.add_task(process_document, document.id, sessions, settings)
+    return document
 
 
 @router.post(
     "/upload",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DocumentOut,
-    responses={
-        413: {"model": ErrorOut, "description": "File over the size limit."},
-        415: {"model": ErrorOut, "description": "Not a text or Markdown file."},
-    },
+    responses={**UNPARSEABLE, 415: {"model": ErrorOut, "description": "Not a text file."}},
 )
-def upload_document(
+async def upload_document(
     file: UploadFile,
     session: SessionDep,
     sessions: SessionFactoryDep,
@@ -93,10 +100,10 @@ def upload_document(
             f"expected a text or Markdown file (text/plain, text/markdown), got {media_type!r}",
         )
     limit = settings.max_upload_bytes
-    # Read one byte past the limit: enough to know it is too large without reading it all.
-    data = file.file.read(limit + 1)
+    # One byte past the limit is enough to know it is too large.
+    data = await file.read(limit + 1)
     if len(data) > limit:
-        raise _too_large(len(data), limit)
+        raise _too_large("the file is larger than that", limit)
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -107,13 +114,9 @@ def upload_document(
     if not content.strip():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the file is empty")
     clean_title = (title or "").strip() or PurePath(name).stem.strip() or "untitled"
-    return _accept(clean_title[:200], content, session, sessions, settings, tasks)
-
-
-@router.get("/", response_model=list[DocumentOut])
-def list_documents(session: SessionDep, page: PageDep) -> list[Document]:
-    """List documents by id, a page at a time."""
-    return list(session.scalars(page_of_documents(page)))
+    document = await db_write(_store, session, clean_title[:200], content)
+    tasks.add_task(process_document, document.id, sessions, settings)
+    return document
 
 
 def page_of_documents(page: Page) -> Select[Document]:
@@ -127,18 +130,26 @@ def page_of_documents(page: Page) -> Select[Document]:
     )
 
 
-@router.get("/{document_id}", response_model=DocumentOut, responses=NOT_FOUND)
-def read_document(document: DocumentDep) -> Document:
+def _documents(session: Session, page: Page) -> list[Document]:
+    return list(session.scalars(page_of_documents(page)))
+
+
+@router.get("/", response_model=list[DocumentOut])
+async def list_documents(session: SessionDep, page: PageDep) -> list[Document]:
+    """List documents by id, a page at a time."""
+    return await db_read(_documents, session, page)
+
+
+@router.get("/{document_id:int}", response_model=DocumentOut, responses=NOT_FOUND)
+async def read_document(document: DocumentDep) -> Document:
     """One document and its processing status."""
     return document
 
 
-@router.get("/{document_id}/chunks", response_model=list[ChunkOut], responses=NOT_FOUND)
-def list_chunks(document: DocumentDep, session: SessionDep, page: PageDep) -> list[Chunk]:
-    """The chunks a document was split into, in order."""
+def _chunks(session: Session, document_id: int, page: Page) -> list[Chunk]:
     stmt = (
         select(Chunk)
-        .where(Chunk.document_id == document.id)
+        .where(Chunk.document_id == document_id)
         .order_by(Chunk.position)
         .offset(page.skip)
         .limit(page.limit)
@@ -146,9 +157,55 @@ def list_chunks(document: DocumentDep, session: SessionDep, page: PageDep) -> li
     return list(session.scalars(stmt))
 
 
-@router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_document(document: DocumentDep, session: SessionDep) -> Response:
-    """Delete a document; its chunks and their index entries go with it."""
-    session.delete(document)
+@router.get("/{document_id:int}/chunks", response_model=list[ChunkOut], responses=NOT_FOUND)
+async def list_chunks(document: DocumentDep, session: SessionDep, page: PageDep) -> list[Chunk]:
+    """The chunks a document was split into, in order."""
+    return await db_read(_chunks, session, document.id, page)
+
+
+def _mark_for_retry(session: Session, document_id: int) -> Document | None:
+    document = session.get(Document, document_id)
+    if document is None:
+        return None
+    if document.status in (DocumentStatus.READY, DocumentStatus.PROCESSING):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"document {document_id} is {document.status}: not retried"
+        )
+    document.status = DocumentStatus.PENDING
     session.commit()
+    return document
+
+
+@router.post(
+    "/{document_id:int}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DocumentOut,
+    responses={**NOT_FOUND, 409: {"model": ErrorOut, "description": "Ready, or in progress."}},
+)
+async def retry_document(
+    document_id: DocumentIdPath,
+    session: SessionDep,
+    sessions: SessionFactoryDep,
+    settings: SettingsDep,
+    tasks: BackgroundTasks,
+) -> Document:
+    """Process a `pending` or `failed` document again (one the database let down, say)."""
+    document = await db_write(_mark_for_retry, session, document_id)
+    if document is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+    tasks.add_task(process_document, document.id, sessions, settings)
+    return document
+
+
+def _delete(session: Session, document_id: int) -> None:
+    document = session.get(Document, document_id)
+    if document is not None:  # deleted meanwhile by another request: still gone
+        session.delete(document)
+        session.commit()
+
+
+@router.delete("/{document_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_document(document: DocumentDep, session: SessionDep) -> Response:
+    """Delete a document; its chunks and their index entries go with it."""
+    await db_write(_delete, session, document.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
