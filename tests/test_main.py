@@ -1,6 +1,9 @@
 """The app factory: CORS, the timing middleware, lifespan (start-up recovery), error handlers."""
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +14,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 import docchat.api.timing as timing
-import docchat.main
 from docchat.api.deps import get_llm, get_session_factory
 from docchat.core.db import build_engine, build_session_factory, init_db
 from docchat.main import create_app
@@ -20,6 +22,7 @@ from docchat.services.llm import LLMError, OfflineAnswerer, OpenAIChatClient
 from docchat.services.search_index import Hit
 from tests.docchat_testkit import create_document, document_count, make_settings
 
+ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = "http://localhost:3000"
 KETTLE = "Descale the kettle every month. Limescale slows the heating element."
 
@@ -28,9 +31,22 @@ def _file_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'docchat.db'}"
 
 
-def test_module_level_app_is_built_from_the_environment() -> None:
-    assert isinstance(docchat.main.app, FastAPI)
-    assert docchat.main.app.title == "DocChat"
+def test_importing_main_builds_no_app_and_reads_no_environment() -> None:
+    # A wrong value in the environment must not break `import docchat.main`: only building
+    # an app (the factory, as `docchat serve` and `uvicorn --factory` do) reads settings.
+    code = (
+        "import docchat.main as m; "
+        "assert not hasattr(m, 'app'); "
+        "from docchat.core.config import get_settings; "
+        "assert get_settings.cache_info().currsize == 0; print('ok')"
+    )
+    env = {**os.environ, "DOCCHAT_CHUNK_SIZE": "not a number", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 def test_create_app_without_settings_reads_the_environment(

@@ -70,7 +70,10 @@ def _settle(
 ) -> DocumentStatus | None:
     """Record why the document is not ready. If even that fails, it stays `processing`,
     which the next start-up picks up."""
-    log.warning("document %s is %s: %s", document_id, status, reason)
+    if status is DocumentStatus.FAILED:
+        log.warning("document %s failed: %s", document_id, reason)
+    else:
+        log.warning("document %s is %s again: %s", document_id, status, reason)
 
     def record() -> DocumentStatus | None:
         with sessions() as session:
