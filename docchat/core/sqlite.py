@@ -96,6 +96,7 @@ class _LaneConnection(sqlite3.Connection):
     path: ClassVar[Path | None]  # None: an in-memory database
     opened: ClassVar[set[Path]]  # the path, once this engine has opened it
     writer_wait_s: ClassVar[float]
+    busy_timeout_ms: ClassVar[int]
     file_identity: tuple[int, int] | None = None
     _in_lane = False
 
@@ -187,6 +188,7 @@ def sqlite_engine(url: URL, **options: Any) -> Engine:
         "path": path,
         "opened": set(),
         "writer_wait_s": 10.0,
+        "busy_timeout_ms": BUSY_TIMEOUT_MS,
     }
     factory: type[_LaneConnection] = type("LaneConnection", (_LaneConnection,), attributes)
     return _engine_with(url, factory, options)
@@ -195,7 +197,8 @@ def sqlite_engine(url: URL, **options: Any) -> Engine:
 def probe_engine(engine: Engine) -> Engine:
     """A twin of `engine` that opens a fresh connection each time, so it sees a read-only
     file, and waits less for the writer lane (a readiness probe must answer quickly)."""
-    factory = type("ProbeConnection", (_factories[engine],), {"writer_wait_s": 2.0})
+    quick = {"writer_wait_s": 1.0, "busy_timeout_ms": 1000}
+    factory = type("ProbeConnection", (_factories[engine],), quick)
     return _engine_with(engine.url, factory, {"poolclass": NullPool, "hide_parameters": True})
 
 
@@ -219,7 +222,7 @@ def _tune_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # Readers do not block the writer; a writer from another process is waited for.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(dbapi_connection.busy_timeout_ms)}")
     cursor.close()
 
 

@@ -255,7 +255,9 @@ def test_upload_undecodable_bytes_returns_422_and_stores_nothing(
     response = client.post("/documents/upload", files=files)
 
     assert response.status_code == 422
-    assert response.json()["detail"] == "the file is not UTF-8 text (undecodable byte at offset 10)"
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "file"]
+    assert error["msg"] == "the file is not UTF-8 text (undecodable byte at offset 10)"
     assert document_count(app) == 0
 
 
@@ -268,7 +270,8 @@ def test_upload_empty_file_returns_422_and_stores_nothing(
     response = client.post("/documents/upload", files=files)
 
     assert response.status_code == 422
-    assert response.json()["detail"] == "the file is empty"
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["msg"]) == (["body", "file"], "the file is empty")
     assert document_count(app) == 0
 
 

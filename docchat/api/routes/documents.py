@@ -8,6 +8,7 @@ from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Response, UploadFile, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer
 
@@ -44,6 +45,13 @@ def _too_large(what: str, limit: int) -> HTTPException:
     return HTTPException(
         status.HTTP_413_CONTENT_TOO_LARGE,
         f"{what}; the limit is {limit} bytes (DOCCHAT_MAX_UPLOAD_BYTES)",
+    )
+
+
+def _bad_file(message: str) -> RequestValidationError:
+    # A 422 in the same shape as every other: a list of errors, each with its location.
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", "file"), "msg": message}]
     )
 
 
@@ -107,12 +115,9 @@ async def upload_document(
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"the file is not UTF-8 text (undecodable byte at offset {exc.start})",
-        ) from None
+        raise _bad_file(f"the file is not UTF-8 text (undecodable byte at offset {exc.start})")
     if not content.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the file is empty")
+        raise _bad_file("the file is empty")
     clean_title = (title or "").strip() or PurePath(name).stem.strip() or "untitled"
     document = await db_write(_store, session, clean_title[:200], content)
     tasks.add_task(process_document, document.id, sessions, settings)
