@@ -47,15 +47,11 @@ BACKGROUND_BACKOFF = Backoff(budget_s=120.0)
 RETRY_AFTER_S = 5
 
 
-def retry_while_busy(
-    attempt: Callable[[], T],
-    backoff: Backoff,
-    on_busy: Callable[[], object] = lambda: None,
-) -> T:
+def retry_while_busy(attempt: Callable[[], T], backoff: Backoff) -> T:
     """`attempt()`, again after each busy failure, until it succeeds or the budget is spent.
 
-    `on_busy` runs after each busy failure (to roll the session back). When the budget is
-    spent the last busy error is raised; any other error is raised at once.
+    Each attempt must clean up after itself (close its session). When the budget is spent
+    the last busy error is raised; any other error is raised at once.
     """
     deadline = time.monotonic() + backoff.budget_s
     delay = backoff.first_s
@@ -65,7 +61,6 @@ def retry_while_busy(
         except OperationalError as exc:
             if not is_busy(exc) or time.monotonic() + delay > deadline:
                 raise
-            on_busy()
             log.info("database busy; trying again in %.2f s", delay)
             time.sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, backoff.most_s)

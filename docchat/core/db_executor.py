@@ -70,10 +70,14 @@ class DatabaseExecutor:
                 self._start()
             self._jobs.append(job)
             self._ready.notify()
-        # Shielded, as anyio shields a thread: the work may be using the request's session,
-        # which must not be closed under it by a cancelled request.
+        # A cancelled request still waits for its work, as anyio waits for a thread: the
+        # work may be using the request's session, which must not be closed under it.
         with anyio.CancelScope(shield=True):
-            result: T = await job.future
+            try:
+                result: T = await asyncio.shield(job.future)
+            except asyncio.CancelledError:
+                await _finished(job.future)
+                raise
         return result
 
     def _start(self) -> None:
@@ -117,6 +121,14 @@ class DatabaseExecutor:
             worker.join(timeout)
         with self._ready:
             self._closing = False
+
+
+async def _finished(future: "asyncio.Future[Any]") -> None:
+    while not future.done():
+        try:
+            await asyncio.wait([future])
+        except asyncio.CancelledError:
+            continue
 
 
 def _hand_back(done: list[_Job]) -> None:

@@ -115,7 +115,9 @@ async def upload_document(
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _bad_file(f"the file is not UTF-8 text (undecodable byte at offset {exc.start})")
+        raise _bad_file(
+            f"the file is not UTF-8 text (undecodable byte at offset {exc.start})"
+        ) from None
     if not content.strip():
         raise _bad_file("the file is empty")
     clean_title = (title or "").strip() or PurePath(name).stem.strip() or "untitled"
