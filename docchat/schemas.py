@@ -36,13 +36,17 @@ def _digits_only(value: object) -> object:
     return value
 
 
+def _stripped_text(text: str) -> str:
+    # Stripped after the length check, so the limit is on what was sent, as the schema says.
+    stripped = _valid_text(text).strip()
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
 ValidText = AfterValidator(_valid_text)
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ValidText
-]
-Question = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), ValidText
-]
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_stripped_text)]
+Question = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_stripped_text)]
 # A JSON integer, never "4", 4.0 or true.
 StrictCount = Annotated[int, Strict()]
 DocumentId = Annotated[StrictCount, Field(ge=1, le=MAX_ID)]

@@ -1,7 +1,8 @@
 """Multipart forms whose text is UTF-8 or refused: Starlette reads bad bytes as Latin-1.
 
 A title sent as invalid UTF-8 would otherwise be stored as mojibake ("cafÃ©" or worse),
-with no error. This is FastAPI's documented seam for it: a route class whose requests
+with no error; a form cut short would be read as if it were whole. This is FastAPI's
+documented seam for it: a route class whose requests
 parse their forms with a stricter parser. Starlette turns the refusal into a 400.
 """
 
@@ -25,6 +26,22 @@ def _require_utf8(data: bytes | bytearray, what: str) -> None:
 
 
 class StrictMultiPartParser(MultiPartParser):
+    """Also refuses a form cut short, which Starlette would half-read, leaking its file."""
+
+    _ended = False
+
+    async def parse(self) -> FormData:
+        form = await super().parse()
+        if not self._ended:
+            for file in self._files_to_close_on_error:
+                file.close()
+            raise MultiPartException("the form ends before its closing boundary")
+        return form
+
+    def on_end(self) -> None:
+        self._ended = True
+        super().on_end()
+
     def on_headers_finished(self) -> None:
         _require_utf8(self._current_part.content_disposition or b"", "a part's name or file name")
         super().on_headers_finished()

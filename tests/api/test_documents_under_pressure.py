@@ -174,13 +174,17 @@ def test_no_document_content_reaches_the_logs_when_the_database_fails(
 # --- uploads -------------------------------------------------------------------------------------
 
 
-def test_an_upload_with_no_type_and_no_suffix_is_read_as_text(client: TestClient) -> None:
+def test_the_schema_says_which_file_types_an_upload_takes(client: TestClient) -> None:
     files = {"file": ("README", KETTLE.encode(), "application/octet-stream")}
 
-    response = client.post("/documents/upload", files=files)
+    refused = client.post("/documents/upload", files=files)
+    schema = client.get("/openapi.json").json()
 
-    assert response.status_code == 202, response.text
-    assert response.json()["title"] == "README"
+    assert refused.status_code == 415
+    body = schema["paths"]["/documents/upload"]["post"]["requestBody"]["content"]
+    encoding = body["multipart/form-data"]["encoding"]
+    assert encoding == {"file": {"contentType": "text/plain, text/markdown"}}
+    assert "415" in schema["paths"]["/documents/upload"]["post"]["responses"]
 
 
 def _multipart(title: bytes, filename: bytes = b"notes.txt") -> tuple[bytes, str]:

@@ -30,8 +30,18 @@ from docchat.services.processing import process_document
 router = APIRouter(prefix="/documents", tags=["documents"], route_class=StrictFormRoute)
 
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
-# A generic or missing type is taken as text with one of these suffixes, or none at all.
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ""})
+# A generic or missing type is taken as text with one of these suffixes.
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+# The schema says which file types the upload takes, so clients (and fuzzers) know.
+TEXT_FILE_PART = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "encoding": {"file": {"contentType": "text/plain, text/markdown"}}
+            }
+        }
+    }
+}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No document with that id."}
 }
@@ -87,6 +97,7 @@ async def create_document(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DocumentOut,
     responses={**UNPARSEABLE, 415: {"model": ErrorOut, "description": "Not a text file."}},
+    openapi_extra=TEXT_FILE_PART,
 )
 async def upload_document(
     file: UploadFile,
