@@ -9,13 +9,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 import docchat.api.timing as timing
 from docchat.api.deps import get_llm, get_session_factory
+from docchat.core.capacity import capacity_for
 from docchat.core.db import build_engine, build_session_factory, init_db
+from docchat.core.db_executor import EXECUTORS
 from docchat.main import create_app
 from docchat.models import Document, DocumentStatus
 from docchat.services.llm import LLMError, OfflineAnswerer, OpenAIChatClient
@@ -294,3 +297,27 @@ def test_no_connection_stays_checked_out_after_many_requests_even_failing_ones(
     assert client.delete(f"/documents/{kettle}").status_code == 204
     assert client.delete(f"/documents/{kettle}").status_code == 404
     assert pool.checkedout() == 0
+
+
+# --- threads and connections come from one setting -----------------------------------------------
+
+
+@pytest.mark.parametrize("threads", [1, 8, 40])
+def test_the_pool_has_a_connection_for_every_thread_that_may_use_one(
+    clean_env: Path, tmp_path: Path, threads: int
+) -> None:
+    app = create_app(make_settings(database_url=_file_url(tmp_path), threads=threads))
+    capacity = capacity_for(app.state.settings)
+    executors = app.state.sessions.kw["info"][EXECUTORS]
+
+    with TestClient(app) as client:
+        limiter_tokens = client.portal.call(
+            lambda: to_thread.current_default_thread_limiter().total_tokens
+        )
+
+    assert limiter_tokens == capacity.background_threads == threads
+    assert executors.reads.threads == capacity.read_threads
+    assert executors.writes.threads == capacity.write_threads == 1
+    pool = app.state.engine.pool
+    assert pool.size() == capacity.connections  # no checkout can wait for another thread
+    assert pool._max_overflow == 0  # and none beyond what was counted
