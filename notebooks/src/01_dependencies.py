@@ -418,7 +418,7 @@ print("after clear():    ", restored)
 # ## Build step: DocChat's dependencies
 #
 # DocChat names every dependency once, as an `Annotated` alias, in `docchat/api/deps.py`. The
-# routes read like the endpoints above: `def list_documents(session: SessionDep, page: PageDep)`.
+# routes read like the endpoints above: `list_documents(session: SessionDep, page: PageDep)`.
 # Here is the pagination dependency (the cells read the file itself, so this is the code that
 # runs):
 
