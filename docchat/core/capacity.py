@@ -6,6 +6,8 @@ smaller than the number of threads that use it: no thread ever waits for a conne
 
 from dataclasses import dataclass
 
+from sqlalchemy.engine import make_url
+
 from docchat.core.config import Settings
 
 
@@ -22,9 +24,12 @@ class Capacity:
 
 
 def capacity_for(settings: Settings) -> Capacity:
-    # Reads share the GIL: past a couple of threads they only take turns (bench/RESULTS.md).
+    # SQLite answers from this process, holding the GIL: a second thread for reads would
+    # only take turns with the first, and add the cost of trading the GIL. A database
+    # across a network leaves threads waiting: there, a quarter of `threads` (1 to 4).
+    sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
     return Capacity(
         background_threads=settings.threads,
-        read_threads=max(1, min(4, settings.threads // 4)),
+        read_threads=1 if sqlite else max(1, min(4, settings.threads // 4)),
         write_threads=1,
     )

@@ -22,6 +22,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import anyio
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from docchat.core.busy import REQUEST_BACKOFF, retry_while_busy
@@ -70,14 +71,14 @@ class DatabaseExecutor:
                 self._start()
             self._jobs.append(job)
             self._ready.notify()
-        # A cancelled request still waits for its work, as anyio waits for a thread: the
-        # work may be using the request's session, which must not be closed under it.
-        with anyio.CancelScope(shield=True):
-            try:
-                result: T = await asyncio.shield(job.future)
-            except asyncio.CancelledError:
+        try:
+            result: T = await asyncio.shield(job.future)
+        except asyncio.CancelledError:
+            # A cancelled request still waits for its work, as anyio waits for a thread: the
+            # work may be using the request's session, which must not be closed under it.
+            with anyio.CancelScope(shield=True):
                 await _finished(job.future)
-                raise
+            raise
         return result
 
     def _start(self) -> None:
@@ -179,7 +180,14 @@ async def _run(
 
     def unit() -> T:
         # A busy database is waited for here, not turned into an error at once.
-        return retry_while_busy(attempt, REQUEST_BACKOFF)
+        try:
+            return retry_while_busy(attempt, REQUEST_BACKOFF)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # The pool dropped a dead connection (its file was replaced, say): once more,
+            # on a new one.
+            return retry_while_busy(attempt, REQUEST_BACKOFF)
 
     executors: DatabaseExecutors | None = session.info.get(EXECUTORS)
     if executors is None:  # a session from elsewhere (a test's override): the threadpool

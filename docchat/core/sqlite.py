@@ -9,8 +9,8 @@ Everything here is SQLite's alone, behind `sqlite_engine()`; other databases ski
   on when its transaction ends. SQLite's own busy wait is then left for other processes.
 - **The file guard.** A deleted database file stays open through the pooled connections,
   which would go on accepting writes into it. Each connection remembers which file it
-  opened; it is refused when the path now names another file, or none, and a new
-  connection never creates a missing file.
+  opened, and refuses to write when the path now names another file, or none; the pool
+  then drops its connections, and a new one never creates a missing file.
 """
 
 import logging
@@ -23,8 +23,7 @@ from typing import Any, ClassVar
 from weakref import WeakKeyDictionary, WeakValueDictionary
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.engine import URL, ExceptionContext
 from sqlalchemy.pool import NullPool, StaticPool
 
 log = logging.getLogger("docchat.db")
@@ -125,6 +124,14 @@ class _LaneConnection(sqlite3.Connection):
     def _enter_lane(self) -> None:
         if self._in_lane:
             return
+        if self.path is not None and _identity(self.path) != self.file_identity:
+            # A write into a deleted file would be answered, and lost. (Reads are not
+            # checked: they cost a system call each, and lose nothing.)
+            gone = not self.path.exists()
+            log.warning("the database file %s was %s", self.path, "deleted" if gone else "replaced")
+            raise DatabaseFileError(
+                "the database file is gone" if gone else "the database file was replaced"
+            )
         if not self.lane.acquire(timeout=self.writer_wait_s):
             # Worded as SQLite words it, so that it is treated as the busy database it is.
             raise sqlite3.OperationalError(
@@ -211,8 +218,7 @@ def _engine_with(url: URL, factory: type[_LaneConnection], options: dict[str, An
         options.setdefault("poolclass", StaticPool)
     engine = create_engine(url, connect_args=connect_args, **options)
     event.listen(engine, "connect", _tune_connection)
-    if path is not None:
-        event.listen(engine, "checkout", _refuse_stale_file)
+    event.listen(engine, "handle_error", _stale_file_is_a_disconnect)
     _factories[engine] = factory
     return engine
 
@@ -226,13 +232,11 @@ def _tune_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _refuse_stale_file(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    if _identity(dbapi_connection.path) == dbapi_connection.file_identity:
-        return
-    # The pool drops this connection and opens a new one on whatever the path names now;
-    # a missing file makes that fail (DatabaseFileError), a restored one is used.
-    log.warning("the database file %s was deleted or replaced", dbapi_connection.path)
-    raise DisconnectionError("the database file was deleted or replaced")
+def _stale_file_is_a_disconnect(context: ExceptionContext) -> None:
+    # The pool then drops every connection it holds: the next ones open whatever file the
+    # path names now (or fail, DatabaseFileError, when there is none).
+    if isinstance(context.original_exception, DatabaseFileError):
+        context.is_disconnect = True
 
 
 def file_backed(engine: Engine) -> bool:

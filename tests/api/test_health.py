@@ -147,7 +147,8 @@ def test_readiness_is_503_when_the_file_is_replaced_by_an_empty_one(
     sqlite3.connect(database).close()
 
     _not_ready(client, "OperationalError")
-    assert client.get("/documents/").status_code == 503  # readiness agrees with the routes
+    created = client.post("/documents/", json={"title": "lost?", "content": "Kettles boil."})
+    assert created.status_code == 503  # and no write is taken into either file
 
 
 def test_readiness_says_busy_not_down_while_another_writer_holds_the_lock(

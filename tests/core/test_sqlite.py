@@ -173,12 +173,18 @@ def test_file_restored_under_the_app_is_used(engine: Engine, database: Path) -> 
     database.unlink()
     backup.rename(database)  # another file (inode) at the same path, with the same data
 
-    with sessions() as session:
+    with sessions() as session:  # a pooled connection still has the old file: it refuses...
+        session.add(Document(title="lost?", content="c"))
+        with pytest.raises(OperationalError, match="was replaced") as caught:
+            session.commit()
+    assert caught.value.connection_invalidated  # ...and the pool lets all of them go
+
+    with sessions() as session:  # the next connection opens the restored file
         assert session.scalars(text("SELECT title FROM documents")).all() == ["before"]
         session.add(Document(title="after", content="c"))
         session.commit()
     with sqlite3.connect(database) as check:  # written into the restored file, not the old one
-        assert check.execute("SELECT count(*) FROM documents").fetchone() == (2,)
+        assert check.execute("SELECT title FROM documents").fetchall() == [("before",), ("after",)]
 
 
 def test_file_replaced_by_an_empty_one_fails_instead_of_answering_nothing(
@@ -192,5 +198,9 @@ def test_file_replaced_by_an_empty_one_fails_instead_of_answering_nothing(
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     sqlite3.connect(database).close()  # something else made an empty database there
 
+    with sessions() as session:
+        session.add(Document(title="lost?", content="c"))
+        with pytest.raises(OperationalError, match="was replaced"):
+            session.commit()
     with sessions() as session, pytest.raises(OperationalError, match="no such table"):
         session.scalars(text("SELECT title FROM documents")).all()
