@@ -65,17 +65,19 @@ def run(args: argparse.Namespace) -> Report:
                 servers["template"].url + "/documents/", many, seconds
             )
 
-    report.columns = ["server", "endpoint", "connections", "requests/s", "p50 ms", "p99 ms",
-                      "errors (non-2xx, timeouts)"]  # fmt: skip
+    report.columns = ["server", "endpoint", "connections", "answered", "requests/s", "p50 ms",
+                      "p99 ms", "errors (non-2xx, timeouts)"]  # fmt: skip
     for (server_name, endpoint, connections), result in results.items():
+        stalled = not result.requests
         report.rows.append(
             [
                 server_name,
                 endpoint,
                 str(connections),
+                f"{result.requests:,}" + (f" (stalled: none in {seconds:g} s)" if stalled else ""),
                 f"{result.per_second:,.0f}",
-                f"{result.p50_ms:,.1f}",
-                f"{result.p99_ms:,.1f}",
+                "" if stalled else f"{result.p50_ms:,.1f}",
+                "" if stalled else f"{result.p99_ms:,.1f}",
                 str(result.errors),
             ]
         )
