@@ -20,7 +20,7 @@ from bench.corpus import Prose
 from docchat.core.sqlite import BUSY_TIMEOUT_MS
 from tests.e2e.docchat_server import DocchatServer, docchat_serve
 
-UPLOADS = 40  # of 200 KB each; bench/contention.py runs 200
+UPLOADS = 30  # of 200 KB each; bench/contention.py runs 200
 DOCUMENT_BYTES = 200_000
 GUARD_S = 120.0  # nothing here should come near it
 

@@ -16,7 +16,7 @@ import pytest
 from tests.e2e.docchat_server import docchat_serve
 
 CLIENTS = 128
-ROUNDS = 3
+ROUNDS = 2
 TIMEOUT_S = 20.0
 
 
