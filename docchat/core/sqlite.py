@@ -124,18 +124,19 @@ class _LaneConnection(sqlite3.Connection):
     def _enter_lane(self) -> None:
         if self._in_lane:
             return
-        if self.path is not None and _identity(self.path) != self.file_identity:
-            # A write into a deleted file would be answered, and lost. (Reads are not
-            # checked: they cost a system call each, and lose nothing.)
-            gone = not self.path.exists()
-            log.warning("the database file %s was %s", self.path, "deleted" if gone else "replaced")
-            raise DatabaseFileError(
-                "the database file is gone" if gone else "the database file was replaced"
-            )
         if not self.lane.acquire(timeout=self.writer_wait_s):
             # Worded as SQLite words it, so that it is treated as the busy database it is.
             raise sqlite3.OperationalError(
                 f"database is locked (the app's other writers held it for {self.writer_wait_s} s)"
+            )
+        if self.path is not None and _identity(self.path) != self.file_identity:
+            # A write into a deleted file would be answered, and lost. (Reads are not
+            # checked: they would pay a system call each, and lose nothing.)
+            self.lane.release()
+            gone = not self.path.exists()
+            log.warning("the database file %s was %s", self.path, "deleted" if gone else "replaced")
+            raise DatabaseFileError(
+                "the database file is gone" if gone else "the database file was replaced"
             )
         self._in_lane = True
 

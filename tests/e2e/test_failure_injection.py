@@ -389,7 +389,7 @@ class _MoodyLLM:
             raise RuntimeError("a bug in the client")
         if "slow" in question:
             self.slow_started += 1
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(1.0)
             self.slow_answers += 1
         return "fine"
 
@@ -433,7 +433,7 @@ def _first_wave(read_ids: list[int], delete_ids: list[int]) -> list[Call]:
 
 def _second_wave(delete_ids: list[int]) -> list[Call]:
     calls: list[Call] = [("GET", f"/documents/{i}", {}, 404) for i in delete_ids]
-    slow = {"json": {"question": "kettles slow"}, "timeout": 0.05}
+    slow = {"json": {"question": "kettles slow"}, "timeout": 0.5}
     return calls + [("POST", "/chat/ask", slow, "gave up")] * GIVE_UPS
 
 
