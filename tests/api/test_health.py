@@ -55,6 +55,7 @@ def test_readiness_is_503_when_the_lifespan_never_ran() -> None:
     response = client.get("/health/ready")
     assert response.status_code == 503
     assert response.json() == {"detail": "the app has not started"}
+    assert response.headers["retry-after"] == "5"
     with TestClient(app) as started:
         assert started.get("/health/ready").status_code == 200
     assert client.get("/health/ready").status_code == 503  # and again after shutdown

@@ -25,7 +25,11 @@ async def readiness(request: Request) -> dict[str, str]:
     """Ready when the app has started and the database takes a write (rolled back)."""
     if not request.app.state.started:
         # Served without its lifespan (a TestClient outside `with`): no tables yet.
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the app has not started")
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the app has not started",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     try:
         await run_in_threadpool(probe_write, request.app.state.engine)
     except SQLAlchemyError as exc:
