@@ -35,6 +35,7 @@ class Variant:
     what: str
     factory: str
     path: str = "/documents/"
+    env: tuple[tuple[str, str], ...] = ()
 
 
 VARIANTS = (
@@ -72,8 +73,14 @@ VARIANTS = (
         "bench.apps:one_hop_threadpool",
     ),
     Variant(
+        "docchat-one-reader",
+        "DocChat with DOCCHAT_THREADS=2: one thread for reads instead of four",
+        "docchat.main:create_app",
+        env=(("DOCCHAT_THREADS", "2"),),
+    ),
+    Variant(
         "docchat",
-        "**DocChat**: async route, its unit of work in one hop on the database's own thread",
+        "**DocChat**: async route, its unit of work in one hop on the database's own threads",
         "docchat.main:create_app",
     ),
 )
@@ -112,7 +119,10 @@ def run(args: argparse.Namespace) -> Report:
         url = fixtures.database_url(Path(scratch))
         fixtures.small_documents(url, 3 if args.quick else DOCUMENTS)
         # Every server gets the same database file and the same environment.
-        specs = [ServerSpec(v.name, v.factory, fixtures.server_env(url)) for v in variants]
+        specs = [
+            ServerSpec(v.name, v.factory, {**fixtures.server_env(url), **dict(v.env)})
+            for v in variants
+        ]
         rates: dict[str, list[float]] = {v.name: [] for v in variants}
         p50s: dict[str, list[float]] = {v.name: [] for v in variants}
         cpu_ms: dict[str, list[float]] = {v.name: [] for v in variants}

@@ -6,8 +6,6 @@ smaller than the number of threads that use it: no thread ever waits for a conne
 
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
-
 from docchat.core.config import Settings
 
 
@@ -24,12 +22,11 @@ class Capacity:
 
 
 def capacity_for(settings: Settings) -> Capacity:
-    # SQLite answers from this process, holding the GIL: a second thread for reads would
-    # only take turns with the first, and add the cost of trading the GIL. A database
-    # across a network leaves threads waiting: there, a quarter of `threads` (1 to 4).
-    sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
+    # A few threads for reads, not one: each row SQLite steps through hands the GIL back,
+    # and a lone reader then waits for the busy event loop to return it (bench/RESULTS.md,
+    # the `docchat-one-reader` row). Past four they only take turns.
     return Capacity(
         background_threads=settings.threads,
-        read_threads=1 if sqlite else max(1, min(4, settings.threads // 4)),
+        read_threads=max(1, min(4, settings.threads // 2)),
         write_threads=1,
     )
