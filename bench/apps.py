@@ -85,7 +85,7 @@ def _template_route(app: FastAPI, db: Any) -> None:
 
     @app.get("/documents/", response_model=list[DocumentOut])
     def list_documents(session: SessionDep, skip: int = 0, limit: int = 20) -> list[Document]:
-        return list(session.scalars(page_of_documents(Page(skip=skip, limit=limit))))
+        return page_of_documents(session, Page(skip=skip, limit=limit))
 
 
 def template_peer() -> FastAPI:
@@ -131,7 +131,7 @@ def one_hop_threadpool() -> FastAPI:
 
     def read(page: Page) -> list[DocumentOut]:
         with sessions() as session:
-            documents = session.scalars(page_of_documents(page))
+            documents = page_of_documents(session, page)
             return [DocumentOut.model_validate(d) for d in documents]
 
     @app.get("/documents/")
