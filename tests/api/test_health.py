@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from docchat.core.db import build_engine
+from tests.docchat_testkit import remove_database
 
 
 def test_health_returns_ok(client: TestClient) -> None:
@@ -72,11 +73,6 @@ def on_file(make_client: Callable[..., TestClient], tmp_path: Path) -> tuple[Tes
     return client, database
 
 
-def _remove(database: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
-
-
 def _not_ready(client: TestClient, because: str) -> None:
     response = client.get("/health/ready")
     assert response.status_code == 503, response.text
@@ -131,7 +127,7 @@ def test_readiness_is_503_when_the_database_file_is_deleted_and_no_write_answers
     on_file: tuple[TestClient, Path],
 ) -> None:
     client, database = on_file
-    _remove(database)
+    remove_database(database)
 
     _not_ready(client, "the database file is gone")
     created = client.post("/documents/", json={"title": "lost?", "content": "Kettles boil."})
@@ -144,7 +140,7 @@ def test_readiness_is_503_when_the_file_is_replaced_by_an_empty_one(
     on_file: tuple[TestClient, Path],
 ) -> None:
     client, database = on_file
-    _remove(database)
+    remove_database(database)
     sqlite3.connect(database).close()
 
     _not_ready(client, "OperationalError")

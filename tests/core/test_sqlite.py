@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from docchat.core.db import build_engine, build_session_factory, init_db
 from docchat.core.sqlite import FairLock
 from docchat.models import Document
+from tests.docchat_testkit import remove_database
 
 
 @pytest.fixture
@@ -147,8 +148,7 @@ def test_deleted_file_is_refused_not_recreated_empty(engine: Engine, database: P
     with sessions() as session:
         session.add(Document(title="kept", content="c"))
         session.commit()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    remove_database(database)
 
     # Pooled connections still hold the deleted file open: without the guard this write
     # would succeed into it, and be lost.
@@ -194,8 +194,7 @@ def test_file_replaced_by_an_empty_one_fails_instead_of_answering_nothing(
     with sessions() as session:
         session.add(Document(title="before", content="c"))
         session.commit()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    remove_database(database)
     sqlite3.connect(database).close()  # something else made an empty database there
 
     with sessions() as session:
