@@ -1,6 +1,6 @@
 """`python -m bench`: every benchmark, one after another, then bench/RESULTS.md.
 
-    python -m bench                 # all of them (about 7 minutes on 2 cores)
+    python -m bench                 # all of them (about 15 minutes on 2 cores)
     python -m bench --quick         # proves they all run; writes nothing
     python -m bench --only async_chat ingest_retrieval
 
