@@ -1,10 +1,11 @@
 """`python -m bench`: every benchmark, one after another, then bench/RESULTS.md.
 
-    python -m bench                 # all of them (about 7 minutes on 2 cores)
+    python -m bench                 # all of them (about 15 minutes on 2 cores)
     python -m bench --quick         # proves they all run; writes nothing
     python -m bench --only async_chat ingest_retrieval
 
-Each benchmark also runs alone: `python -m bench.api_overhead`, `python -m bench.async_chat`,
+Each benchmark also runs alone: `python -m bench.api_overhead`,
+`python -m bench.many_connections`, `python -m bench.contention`, `python -m bench.async_chat`,
 `python -m bench.ingest_retrieval`, `python -m bench.notebook_suite`, `python -m bench.grading`
 and `python -m bench.nbgrader_compare` (which installs nbgrader in bench/.work/ on its first run,
 and reports a TODO instead when it cannot); `--help` on each lists its options.
@@ -17,6 +18,8 @@ from bench import report
 
 BENCHMARKS = (
     "api_overhead",
+    "many_connections",
+    "contention",
     "async_chat",
     "ingest_retrieval",
     "notebook_suite",

@@ -1,26 +1,29 @@
 """The ASGI apps the benchmark servers run: `uvicorn bench.apps:NAME --factory`.
 
 DocChat itself runs from its own factory, `docchat.main:create_app`, on settings from the
-environment, exactly as in production. The others are baselines, one layer at a time, and
-DocChat with a slow language model swapped in through `dependency_overrides`.
+environment, exactly as in production. The others are baselines, one layer at a time; the
+full-stack template's way of serving the same query (the peer DocChat is measured against)
+and the other candidates for DocChat's data path; and DocChat with a slow language model
+swapped in through `dependency_overrides`.
 """
 
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 
-from docchat.api.deps import Page, get_llm
+from docchat.api.deps import Page, get_llm, pagination
 from docchat.api.routes.documents import page_of_documents
 from docchat.api.timing import HEADER
-from docchat.core.config import Settings
+from docchat.core.config import Settings, get_settings
+from docchat.core.db import build_engine, build_session_factory
 from docchat.main import create_app, install_middleware
 from docchat.models import Document
 from docchat.schemas import DocumentOut
@@ -61,61 +64,80 @@ def bare_with_docchat_middleware() -> FastAPI:
     return app
 
 
-# --- a proposal, measured: dependencies that do no I/O declared `async def` ---------------
+# --- the peer and the candidates for DocChat's data path ------------------------------------
+#
+# All on DocChat's middleware, its settings from the environment, and its query for a page
+# of documents: only the way the session reaches the route and the thread it runs on differ.
 
 
-async def _session_factory(request: Request) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = request.app.state.sessions
-    return factory
+def _peer_app() -> tuple[FastAPI, sessionmaker[Session]]:
+    """An app as the full-stack template builds it: the engine's default pool (5 + 10
+    overflow), anyio's default 40 threads, DocChat's middleware."""
+    settings = get_settings()
+    sessions = build_session_factory(build_engine(settings.database_url))
+    app = FastAPI()
+    install_middleware(app, settings)
+    return app, sessions
 
 
-def _db(sessions: Annotated[sessionmaker[Session], Depends(_session_factory)]) -> Iterator[Session]:
-    with sessions() as session:
-        yield session
-
-
-async def _pagination(
-    skip: Annotated[int, Query(ge=0, le=2**62)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> Page:
-    return Page(skip=skip, limit=limit)
-
-
-def docchat_with_async_light_deps() -> FastAPI:
-    """DocChat, with `GET /documents/` served by the same code except that the two
-    dependencies that do no I/O (the session factory and pagination) are `async def`,
-    so they run on the event loop instead of costing a threadpool round trip each."""
-    app = create_app()
+def _template_route(app: FastAPI, db: Any) -> None:
+    SessionDep = Annotated[Session, db]  # noqa: N806 (the template's name for it)
 
     @app.get("/documents/", response_model=list[DocumentOut])
-    def list_documents(
-        session: Annotated[Session, Depends(_db)], page: Annotated[Page, Depends(_pagination)]
-    ) -> list[Document]:
-        return list(session.scalars(page_of_documents(page)))
+    def list_documents(session: SessionDep, skip: int = 0, limit: int = 20) -> list[Document]:
+        return page_of_documents(session, Page(skip=skip, limit=limit))
 
-    # First match wins: put this route before the included routers' `GET /documents/`.
-    app.router.routes.insert(0, app.router.routes.pop())
+
+def template_peer() -> FastAPI:
+    """The full-stack template's way: `def get_db()` yielding a Session, a `def` route."""
+    app, sessions = _peer_app()
+
+    def get_db() -> Iterator[Session]:
+        with sessions() as session:
+            yield session
+
+    _template_route(app, Depends(get_db))
     return app
 
 
-def docchat_with_one_thread_hop() -> FastAPI:
-    """DocChat, with `GET /documents/` an async endpoint that runs the same query, session
-    and serialisation included, in a single threadpool call: no session dependency at all.
-    Not a proposal for the lesson, whose point is the dependency; a measure of what the
-    threadpool round trips of the dependency style cost."""
-    app = create_app()
+def template_function_scope() -> FastAPI:
+    """The peer with `Depends(get_db, scope="function")`: its teardown runs before the
+    response is sent, but after the response model's validation, itself a threadpool hop."""
+    app, sessions = _peer_app()
 
-    def _page_of_documents(sessions: sessionmaker[Session], page: Page) -> list[DocumentOut]:
+    def get_db() -> Iterator[Session]:
         with sessions() as session:
-            return [DocumentOut.model_validate(d) for d in session.scalars(page_of_documents(page))]
+            yield session
+
+    _template_route(app, Depends(get_db, scope="function"))
+    return app
+
+
+def template_async_teardown() -> FastAPI:
+    """The peer with `async def get_db()`: no hop to open or close the session."""
+    app, sessions = _peer_app()
+
+    async def get_db() -> AsyncIterator[Session]:
+        with sessions() as session:
+            yield session
+
+    _template_route(app, Depends(get_db))
+    return app
+
+
+def one_hop_threadpool() -> FastAPI:
+    """An async route whose read and response model run in one anyio threadpool hop."""
+    app, sessions = _peer_app()
+
+    def read(page: Page) -> list[DocumentOut]:
+        with sessions() as session:
+            documents = page_of_documents(session, page)
+            return [DocumentOut.model_validate(d) for d in documents]
 
     @app.get("/documents/")
-    async def list_documents(
-        request: Request, page: Annotated[Page, Depends(_pagination)]
-    ) -> list[DocumentOut]:
-        return await run_in_threadpool(_page_of_documents, request.app.state.sessions, page)
+    async def list_documents(page: Annotated[Page, Depends(pagination)]) -> list[DocumentOut]:
+        return await run_in_threadpool(read, page)
 
-    app.router.routes.insert(0, app.router.routes.pop())
     return app
 
 

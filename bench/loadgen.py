@@ -10,9 +10,11 @@ import re
 import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -41,11 +43,33 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run_wrk(url: str, connections: int, seconds: float, threads: int = 1) -> LoadResult:
-    """`wrk -t1 -cN -dS --latency URL`, parsed; non-2xx answers count as errors."""
+def run_wrk(
+    url: str,
+    connections: int,
+    seconds: float,
+    threads: int = 1,
+    post_json: bytes | None = None,
+    timeout_s: float = 30.0,
+) -> LoadResult:
+    """`wrk -t1 -cN -dS --latency URL`, parsed; non-2xx answers and timeouts count as errors.
+
+    `post_json` makes every request a POST of that JSON body. A request slower than
+    `timeout_s` is a timeout (wrk's default, 2 s, would hide a slow server's tail).
+    """
     duration = f"{max(1, round(seconds))}s"
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency", url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency",
+               f"--timeout={max(1, round(timeout_s))}s"]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="docchat-wrk-") as scratch:
+        if post_json is not None:
+            script = Path(scratch) / "post.lua"
+            body = post_json.decode().replace("\\", "\\\\").replace("'", "\\'")
+            script.write_text(
+                'wrk.method = "POST"\n'
+                'wrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = '{body}'\n"
+            )
+            command += ["-s", str(script)]
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     elapsed = re.search(r"requests in ([\d.]+)(us|ms|s|m)", output)
     seconds_taken = _ms(elapsed.group(1), elapsed.group(2)) / 1000  # type: ignore[union-attr]
@@ -196,7 +220,7 @@ class BurstResult:
         return statistics.median(reply.seconds for reply in self.replies)
 
 
-async def _burst(url: str, requests: list[Request]) -> BurstResult:
+async def burst_async(url: str, requests: list[Request]) -> BurstResult:
     connections = [await Connection(url).open() for _ in requests]
     try:
         start = time.perf_counter()
@@ -214,7 +238,7 @@ async def _burst(url: str, requests: list[Request]) -> BurstResult:
 
 def burst(url: str, requests: list[Request]) -> BurstResult:
     """Open one connection per request, then send them all at once; time until the last reply."""
-    return asyncio.run(_burst(url, requests))
+    return asyncio.run(burst_async(url, requests))
 
 
 async def _one_by_one(url: str, requests: list[Request]) -> list[Reply]:

@@ -231,6 +231,8 @@ def write_results(reports: Sequence[Report], path: Path = RESULTS) -> None:
 # The order in which sections appear in RESULTS.md, whatever order they were run in.
 _ORDER = [
     "api_overhead",
+    "many_connections",
+    "contention",
     "async_chat",
     "ingest_retrieval",
     "notebook_suite",

@@ -48,6 +48,14 @@ class Server:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the server has used so far (user + system), or None off Linux."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 class ServerError(RuntimeError):
     """A server did not start or died; the message carries the end of its log."""

@@ -44,6 +44,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Document(Base):
     __tablename__ = "documents"
+    # Never reuse the id of a deleted document: a client may still hold it.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -75,6 +77,7 @@ class Document(Base):
 
 class Chunk(Base):
     __tablename__ = "chunks"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(

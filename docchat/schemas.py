@@ -3,14 +3,55 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+)
 
 from docchat.models import DocumentStatus
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-# The same bounds as the `{document_id}` path parameter: past 64 bits SQLite overflows.
-DocumentId = Annotated[int, Field(ge=1, le=2**62)]
+# The largest integer every JSON client reads exactly (a JavaScript number), and well
+# inside SQLite's 64 bits: ids and counts stay below it.
+MAX_ID = 2**53 - 1
+
+
+def _valid_text(text: str) -> str:
+    # JSON can carry "\ud800", a lone surrogate: not a character, and not storable as UTF-8.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"is not valid text: a lone surrogate at position {exc.start}") from None
+    return text
+
+
+def _digits_only(value: object) -> object:
+    # From a path or a query string: "7", not "7.0", "+7", " 7", "1_000" or "true".
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be a whole number written with digits only")
+    return value
+
+
+def _stripped_text(text: str) -> str:
+    # Stripped after the length check, so the limit is on what was sent, as the schema says.
+    stripped = _valid_text(text).strip()
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
+ValidText = AfterValidator(_valid_text)
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_stripped_text)]
+Question = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_stripped_text)]
+# A JSON integer, never "4", 4.0 or true.
+StrictCount = Annotated[int, Strict()]
+DocumentId = Annotated[StrictCount, Field(ge=1, le=MAX_ID)]
+# An integer from a query string: digits only.
+WholeNumber = Annotated[int, BeforeValidator(_digits_only)]
 
 
 class DocumentCreate(BaseModel):
@@ -18,7 +59,7 @@ class DocumentCreate(BaseModel):
 
     title: Title
     # The byte limit comes from the settings and is checked in the route (413).
-    content: Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+    content: Annotated[str, StringConstraints(min_length=1, pattern=r"\S"), ValidText]
 
 
 class DocumentOut(BaseModel):
@@ -46,7 +87,7 @@ class AskRequest(BaseModel):
 
     question: Question
     document_ids: Annotated[list[DocumentId], Field(min_length=1, max_length=100)] | None = None
-    top_k: Annotated[int, Field(ge=1, le=20)] = 4
+    top_k: Annotated[StrictCount, Field(ge=1, le=20)] = 4
 
 
 class Source(BaseModel):

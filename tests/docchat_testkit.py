@@ -1,5 +1,6 @@
 """Small helpers the app's tests share: building settings, storing and counting documents."""
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -34,3 +35,9 @@ def document_count(app: FastAPI) -> int:
     with app.state.sessions() as session:
         count: int = session.scalar(select(func.count()).select_from(Document))
         return count
+
+
+def remove_database(database: Path) -> None:
+    """Delete a SQLite database file as a lost volume would, its WAL files included."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)

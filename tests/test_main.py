@@ -1,25 +1,31 @@
 """The app factory: CORS, the timing middleware, lifespan (start-up recovery), error handlers."""
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 import docchat.api.timing as timing
-import docchat.main
 from docchat.api.deps import get_llm, get_session_factory
+from docchat.core.capacity import capacity_for
 from docchat.core.db import build_engine, build_session_factory, init_db
+from docchat.core.db_executor import EXECUTORS
 from docchat.main import create_app
 from docchat.models import Document, DocumentStatus
 from docchat.services.llm import LLMError, OfflineAnswerer, OpenAIChatClient
 from docchat.services.search_index import Hit
 from tests.docchat_testkit import create_document, document_count, make_settings
 
+ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = "http://localhost:3000"
 KETTLE = "Descale the kettle every month. Limescale slows the heating element."
 
@@ -28,9 +34,22 @@ def _file_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'docchat.db'}"
 
 
-def test_module_level_app_is_built_from_the_environment() -> None:
-    assert isinstance(docchat.main.app, FastAPI)
-    assert docchat.main.app.title == "DocChat"
+def test_importing_main_builds_no_app_and_reads_no_environment() -> None:
+    # A wrong value in the environment must not break `import docchat.main`: only building
+    # an app (the factory, as `docchat serve` and `uvicorn --factory` do) reads settings.
+    code = (
+        "import docchat.main as m; "
+        "assert not hasattr(m, 'app'); "
+        "from docchat.core.config import get_settings; "
+        "assert get_settings.cache_info().currsize == 0; print('ok')"
+    )
+    env = {**os.environ, "DOCCHAT_CHUNK_SIZE": "not a number", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 def test_create_app_without_settings_reads_the_environment(
@@ -278,3 +297,27 @@ def test_no_connection_stays_checked_out_after_many_requests_even_failing_ones(
     assert client.delete(f"/documents/{kettle}").status_code == 204
     assert client.delete(f"/documents/{kettle}").status_code == 404
     assert pool.checkedout() == 0
+
+
+# --- threads and connections come from one setting -----------------------------------------------
+
+
+@pytest.mark.parametrize("threads", [1, 8, 40])
+def test_the_pool_has_a_connection_for_every_thread_that_may_use_one(
+    clean_env: Path, tmp_path: Path, threads: int
+) -> None:
+    app = create_app(make_settings(database_url=_file_url(tmp_path), threads=threads))
+    capacity = capacity_for(app.state.settings)
+    executors = app.state.sessions.kw["info"][EXECUTORS]
+
+    with TestClient(app) as client:
+        limiter_tokens = client.portal.call(
+            lambda: to_thread.current_default_thread_limiter().total_tokens
+        )
+
+    assert limiter_tokens == capacity.background_threads == threads
+    assert executors.reads.threads == capacity.read_threads
+    assert executors.writes.threads == capacity.write_threads == 1
+    pool = app.state.engine.pool
+    assert pool.size() == capacity.connections  # no checkout can wait for another thread
+    assert pool._max_overflow == 0  # and none beyond what was counted

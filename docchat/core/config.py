@@ -9,8 +9,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from docchat.core.origins import normalise_origin
+
 
 class Settings(BaseSettings):
+    # Stage 07: read DOCCHAT_* variables and an optional .env (UTF-8), ignore other keys,
+    # and never echo a rejected value in an error.
+    ### BEGIN SOLUTION 07
     model_config = SettingsConfigDict(
         env_prefix="DOCCHAT_",
         env_file=".env",
@@ -20,6 +25,10 @@ class Settings(BaseSettings):
         # A rejected value may hold a password: errors name the field, never echo the input.
         hide_input_in_errors=True,
     )
+    ### END SOLUTION
+    ### BEGIN STUB
+    # model_config = SettingsConfigDict()
+    ### END STUB
 
     database_url: str = "sqlite:///./docchat.db"
     openai_api_key: SecretStr | None = None
@@ -34,6 +43,9 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=800, ge=100, le=20_000)
     # validate_default: a chunk_size set below the default overlap must be caught too.
     chunk_overlap: int = Field(default=100, ge=0, validate_default=True)
+    # The one knob for concurrency: the thread limit and the connection pool both come
+    # from it (see docchat.core.capacity), so they cannot be set into a deadlock.
+    threads: int = Field(default=8, ge=1, le=256)
 
     @field_validator("database_url")
     @classmethod
@@ -56,6 +68,8 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
+        """A string from the environment: a JSON list, or origins separated by commas."""
+        ### BEGIN SOLUTION 07
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -64,10 +78,17 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+        ### END SOLUTION
+        ### BEGIN STUB
+        # return value
+        ### END STUB
 
     @field_validator("cors_origins")
     @classmethod
     def _origins_are_bare(cls, origins: list[str], info: ValidationInfo) -> list[str]:
+        """'*' only without credentials; every other origin as normalise_origin writes it."""
+        ### BEGIN SOLUTION 07
+        normalised: list[str] = []
         for origin in origins:
             if origin == "*":
                 # Starlette would echo any origin back with credentials allowed (ERRATA 18).
@@ -76,27 +97,45 @@ class Settings(BaseSettings):
                         "'*' together with cors_allow_credentials=true would let any site "
                         "make credentialed calls; list the origins instead"
                     )
+                normalised.append(origin)
                 continue
-            parts = urlsplit(origin)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"{origin!r} is not an origin like http://localhost:3000")
-            # The browser sends the origin without a path, so "…/" would never match.
-            if parts.path or parts.query or parts.fragment:
-                raise ValueError(f"{origin!r} must not have a path or a trailing slash")
-        return origins
+            # Written as a browser writes its Origin header, or it could never match one.
+            normalised.append(normalise_origin(origin))
+        return list(dict.fromkeys(normalised))
+        ### END SOLUTION
+        ### BEGIN STUB
+        # return origins
+        ### END STUB
 
     @field_validator("openai_api_key", mode="before")
     @classmethod
     def _blank_key_means_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("openai_api_key")
+    @classmethod
+    def _key_fits_in_a_header(cls, key: SecretStr | None) -> SecretStr | None:
+        # A pasted key often ends in a newline: it would fail every ask with a 502, so
+        # refuse it here. The message never shows the key.
+        if key is not None and not key.get_secret_value().isprintable():
+            raise ValueError("contains a line break or another character a key cannot have")
+        if key is not None and not key.get_secret_value().isascii():
+            raise ValueError("contains a character outside ASCII, which a key cannot have")
+        return key
+
     @field_validator("chunk_overlap")
     @classmethod
     def _overlap_below_size(cls, overlap: int, info: ValidationInfo) -> int:
+        """The overlap must be smaller than the chunk size; the message gives both numbers."""
+        ### BEGIN SOLUTION 07
         size = info.data.get("chunk_size")
         if size is not None and overlap >= size:
             raise ValueError(f"chunk_overlap ({overlap}) must be smaller than chunk_size ({size})")
         return overlap
+        ### END SOLUTION
+        ### BEGIN STUB
+        # return overlap
+        ### END STUB
 
 
 @lru_cache

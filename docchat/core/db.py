@@ -2,46 +2,68 @@
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
 
-from docchat.models import Base
+from docchat.core import sqlite
+from docchat.models import Base, Document
 from docchat.services.search_index import create_search_index
 
 
-def build_engine(database_url: str, **engine_options: Any) -> Engine:
-    """An engine for the URL; SQLite gets the settings it needs to serve threads safely."""
+def build_engine(database_url: str, *, pool_size: int | None = None, **options: Any) -> Engine:
+    """An engine for the URL. `pool_size` connections and no overflow: sized from the
+    threads that use them (core/capacity.py), a checkout never waits."""
     url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **engine_options)
-
-    # Requests, background tasks and the threadpool all share connections across threads.
-    connect_args = {"check_same_thread": False}
-    if url.database in (None, "", ":memory:"):
-        # Each new connection to ":memory:" is a new, empty database: keep exactly one.
-        engine_options.setdefault("poolclass", StaticPool)
-    engine = create_engine(url, connect_args=connect_args, **engine_options)
-    event.listen(engine, "connect", _tune_sqlite_connection)
-    return engine
-
-
-def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # Readers do not block the background writer, and a busy writer is waited for.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+    # Error messages never carry the statement's parameters: a document's whole text.
+    options.setdefault("hide_parameters", True)
+    if pool_size is not None:
+        options.update(pool_size=pool_size, max_overflow=0, pool_timeout=30)
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):  # one connection, no pool to size
+            options.pop("pool_size", None)
+            options.pop("max_overflow", None)
+            options.pop("pool_timeout", None)
+        return sqlite.sqlite_engine(url, **options)
+    return create_engine(url, pool_pre_ping=True, **options)
 
 
-def build_session_factory(engine: Engine) -> sessionmaker[Session]:
+def build_session_factory(engine: Engine, **info: Any) -> sessionmaker[Session]:
     # expire_on_commit=False: a committed object can still be serialised (see ERRATA 8).
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info or None)
 
 
 def init_db(engine: Engine) -> None:
     """Create the tables and the search index if they do not exist yet."""
     Base.metadata.create_all(engine)
     create_search_index(engine)
+
+
+def probe_write(engine: Engine) -> None:
+    """Prove the database takes a write: insert a document, then roll it back.
+
+    On a SQLite file the probe opens a connection of its own, as a new request would
+    (a pooled one can go on writing into a file that was deleted or made read-only).
+    """
+    if engine.dialect.name == "sqlite" and sqlite.file_backed(engine):
+        probe = sqlite.probe_engine(engine)
+        try:
+            _insert_and_roll_back(probe)
+        finally:
+            probe.dispose()
+    else:
+        _insert_and_roll_back(engine)
+
+
+def _insert_and_roll_back(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(Document(title="readiness probe", content="probe"))
+        session.flush()
+        session.rollback()
+
+
+def unavailable_reason(exc: BaseException) -> str:
+    """Why the database is unavailable, in words safe to show a client."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else None
+    return str(cause) if isinstance(cause, sqlite.DatabaseFileError) else type(exc).__name__

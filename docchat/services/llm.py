@@ -77,6 +77,14 @@ class OpenAIChatClient:
         )
 
     async def answer(self, question: str, passages: Sequence[Hit]) -> str:
+        """POST the passages and the question to `chat/completions` on self._client.
+
+        No passages: NO_ANSWER, without a call. The whole call must end within self.timeout_s
+        (asyncio.timeout), else LLMTimeoutError; any other HTTP failure or a status other
+        than 200 is an LLMError whose message names what happened. The reply's text comes
+        from _content_of(response).
+        """
+        ### BEGIN SOLUTION 04
         if not passages:
             return NO_ANSWER
         context = "\n\n".join(f"[{n}] {hit.text}" for n, hit in enumerate(passages, start=1))
@@ -99,6 +107,7 @@ class OpenAIChatClient:
         if response.status_code != 200:
             raise LLMError(f"the language model answered HTTP {response.status_code}")
         return _content_of(response)
+        ### END SOLUTION
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -795,7 +795,9 @@ print("202 then the task's own session wrote:", repr(stored))
 # that is serving the request (each app built by `create_app` has its own), yields one session
 # per request, and closes it whatever happens. It has no `except`, so exceptions pass through
 # untouched, and it does not commit: the routes commit where a failure can still become the
-# response.
+# response. It is `async def`: opening a session connects to nothing, so it needs no thread;
+# the routes run their queries on the database's own thread, where the connection is taken
+# and given back in one step (`docs/app.md` says why).
 
 # %%
 from docchat_lab.notebook import source

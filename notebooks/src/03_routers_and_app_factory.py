@@ -976,7 +976,8 @@ print(
 # > **Interview probe.** *"Why an app factory?"* Construction in one place, from explicit
 # > settings; each test gets a fresh app (own database, own overrides) instead of sharing a
 # > module-level singleton; and the same code builds the production app from the environment
-# > (`uvicorn docchat.main:app` uses the module-level `app = create_app()`).
+# > (`docchat serve` and `uvicorn --factory docchat.main:create_app` call the factory; importing
+# > `docchat.main` builds nothing).
 #
 # ## Your turn
 

@@ -757,7 +757,8 @@ print("together they used more than one CPU core:", cores_used >= 1.2)
 # This stage adds DocChat's question endpoint and the LLM client it awaits. `ask` is `async def`
 # because its slow part, the call to a language model, is network I/O that can be awaited. Its
 # other part, finding the best passages, uses the *synchronous* SQLAlchemy session, so it goes to
-# the thread pool with `run_in_threadpool` instead of blocking the loop.
+# a thread instead of blocking the loop: with `db_read`, DocChat's `run_in_threadpool` for
+# database work, which runs it on the database's own thread (`docs/app.md` says why).
 
 # %%
 from docchat_lab.notebook import source

@@ -491,14 +491,15 @@ source("docchat.services.processing", "process_document")
 source("docchat.services.processing", "recover_unfinished")
 
 # %% [markdown]
-# And the route: `create_document` validates the body and hands over to `_accept`, which stores
-# the document, commits, and only then queues the task with the id and the session factory.
+# And the route: `create_document` validates the body, has `_store` store the document and
+# commit (on the database's own thread), and only then queues the task with the id and the
+# session factory.
 
 # %%
 source("docchat.api.routes.documents", "create_document")
 
 # %%
-source("docchat.api.routes.documents", "_accept")
+source("docchat.api.routes.documents", "_store")
 
 # %% [markdown]
 # Checked with TestClient (which runs the task before the call returns, so no polling is needed).

@@ -538,7 +538,7 @@ assert started is False
 # app factory**. `create_app(settings)` stores them on the app, the lifespan uses those, and the
 # dependency that endpoints declare reads them back from the app. A test builds the settings it
 # wants and passes them in: no environment, no cache to clear, no override to forget. Only the real
-# entry points (`docchat serve`, `uvicorn docchat.main:app`) call `get_settings()`.
+# entry points (`docchat serve`, `uvicorn --factory docchat.main:create_app`) call `get_settings()`.
 #
 # > **Interview probe.** *"Your service starts fine in staging and crashes on the first real
 # > request with a missing-config error. What happened?"* The settings were read lazily (a cached

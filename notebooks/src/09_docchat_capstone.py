@@ -441,7 +441,7 @@ assert citric["sources"][0]["document_id"] == orphan_id
 # included router, so `app.routes` holds only FastAPI's own documentation routes and three router
 # nodes, and code that filters it for `APIRoute` (route listings, metrics and tracing middleware)
 # finds nothing. `fastapi.routing.iter_route_contexts(app.routes)` flattens the tree into one
-# entry per endpoint, with the full path.
+# entry per endpoint, with the full path (`path_format` drops a `:int` converter, as OpenAPI does).
 
 # %%
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -452,7 +452,7 @@ docs_page = http.get("/docs")
 
 flat = [route for route in app.routes if isinstance(route, APIRoute)]
 endpoints = sorted(
-    (context.path, method.lower(), context.original_route.description)
+    (context.path_format, method.lower(), context.original_route.description)
     for context in iter_route_contexts(app.routes)
     if isinstance(context.original_route, APIRoute)
     for method in context.methods

@@ -255,7 +255,9 @@ def test_upload_undecodable_bytes_returns_422_and_stores_nothing(
     response = client.post("/documents/upload", files=files)
 
     assert response.status_code == 422
-    assert response.json()["detail"] == "the file is not UTF-8 text (undecodable byte at offset 10)"
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "file"]
+    assert error["msg"] == "the file is not UTF-8 text (undecodable byte at offset 10)"
     assert document_count(app) == 0
 
 
@@ -268,7 +270,8 @@ def test_upload_empty_file_returns_422_and_stores_nothing(
     response = client.post("/documents/upload", files=files)
 
     assert response.status_code == 422
-    assert response.json()["detail"] == "the file is empty"
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["msg"]) == (["body", "file"], "the file is empty")
     assert document_count(app) == 0
 
 
@@ -364,12 +367,26 @@ def test_get_document_unknown_id_returns_404(client: TestClient) -> None:
     assert response.json() == {"detail": "document 999 not found"}
 
 
-@pytest.mark.parametrize("bad_id", ["0", "-3", "abc", str(2**63)])
-def test_get_document_invalid_id_returns_422(client: TestClient, bad_id: str) -> None:
+@pytest.mark.parametrize("bad_id", ["0", str(2**53), str(2**63)])
+def test_get_document_id_out_of_bounds_returns_422(client: TestClient, bad_id: str) -> None:
     response = client.get(f"/documents/{bad_id}")
 
     assert response.status_code == 422
     assert ("path", "document_id") in _field_errors(response)
+
+
+@pytest.mark.parametrize("not_an_id", ["-3", "abc", "1.0", "1e3", "+1", "%201", "0x1", "１"])
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_document_path_that_is_not_digits_names_no_document(
+    client: TestClient, app: FastAPI, method: str, not_an_id: str
+) -> None:
+    kept = create_document(client, "Kettle", KETTLE)["id"]
+
+    response = client.request(method, f"/documents/{not_an_id}")
+
+    assert response.status_code == 404  # "1.0" is not document 1
+    assert client.get(f"/documents/{kept}").status_code == 200
+    assert document_count(app) == 1
 
 
 # --- GET /documents/{id}/chunks ------------------------------------------------------------------

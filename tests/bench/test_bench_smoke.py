@@ -12,10 +12,19 @@ from types import ModuleType
 import pytest
 
 from bench import __main__ as run_all
-from bench import api_overhead, async_chat, grading, ingest_retrieval, notebook_suite, report
+from bench import (
+    api_overhead,
+    async_chat,
+    contention,
+    grading,
+    ingest_retrieval,
+    many_connections,
+    notebook_suite,
+    report,
+)
 from bench.corpus import Prose
 
-MEASURED = (api_overhead, async_chat, ingest_retrieval)
+MEASURED = (api_overhead, async_chat, ingest_retrieval, many_connections, contention)
 
 
 def _quick_args(module: ModuleType, results: Path) -> argparse.Namespace:
@@ -35,17 +44,41 @@ def quick_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, report.
         return {name: future.result() for name, future in futures.items()}
 
 
-def test_api_overhead_compares_docchat_with_bare(quick_reports: dict[str, report.Report]) -> None:
+def test_api_overhead_compares_docchat_with_the_template_peer(
+    quick_reports: dict[str, report.Report],
+) -> None:
     result = quick_reports["bench.api_overhead"]
     servers = [row[0] for row in result.rows]
-    assert servers == ["bare", "docchat"]
+    assert servers == ["bare", "template", "docchat"]
     errors = [row[result.columns.index("errors")] for row in result.rows]
-    assert errors == ["0", "0"]
+    assert errors == ["0", "0", "0"]
     assert "python asyncio" in result.notes[0]  # quick mode always exercises the fallback
     (goal,) = result.goals
     assert goal.higher_is_better
-    assert goal.target == api_overhead.GOAL_RATIO
+    assert goal.target == api_overhead.GOAL_PEER_RATIO
     assert goal.measured > 0
+    assert "÷ bare" in goal.note  # the old comparison, kept as context
+
+
+def test_many_connections_loads_both_endpoints_or_says_why_not(
+    quick_reports: dict[str, report.Report],
+) -> None:
+    result = quick_reports["bench.many_connections"]
+    if result.todo:
+        assert "wrk is not installed" in result.todo
+        return
+    endpoints = {(row[0], row[1], row[2]) for row in result.rows}
+    assert {e[1] for e in endpoints} == {"GET /documents/", "POST /chat/ask"}
+    assert len(result.goals) == 4
+    assert all(goal.measured >= 0 for goal in result.goals)
+
+
+def test_contention_settles_every_upload(quick_reports: dict[str, report.Report]) -> None:
+    result = quick_reports["bench.contention"]
+    (ready,) = result.goals
+    assert ready.invalid == "", ready.invalid
+    assert ready.measured == ready.target  # all ready: none pending, none failed
+    assert [row[0] for row in result.rows][:2] == ["ask p50, ms", "ask p99, ms"]
 
 
 def test_async_chat_runs_both_llm_clients(quick_reports: dict[str, report.Report]) -> None:
@@ -132,6 +165,6 @@ def test_corpus_is_the_same_on_every_run() -> None:
 
 def test_run_all_knows_every_benchmark() -> None:
     assert run_all.BENCHMARKS == (
-        "api_overhead", "async_chat", "ingest_retrieval", "notebook_suite", "grading",
-        "nbgrader_compare",
+        "api_overhead", "many_connections", "contention", "async_chat", "ingest_retrieval",
+        "notebook_suite", "grading", "nbgrader_compare",
     )  # fmt: skip

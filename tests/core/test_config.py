@@ -259,3 +259,53 @@ def test_documented_settings_are_all_of_them_with_their_defaults(
     for name, value in documented.items():
         monkeypatch.setenv(name, value)
     assert Settings(_env_file=None).model_dump() == defaults
+
+
+# --- values that would fail later, refused now ---------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [f"{KEY}\n", f"{KEY}\r\n", f"sk-\x00{KEY}", f"{KEY}\t", "sk-ключ"])
+def test_a_key_that_cannot_go_in_a_header_fails_start_up_without_showing_it(key: str) -> None:
+    # Main's code took it and answered 502 on every ask.
+    error = _refused(openai_api_key=key)
+
+    assert _fields(error) == ["openai_api_key"]
+    assert KEY not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("HTTP://LOCALHOST:3000", "http://localhost:3000"),
+        ("https://app.example.com:443", "https://app.example.com"),
+        ("http://app.example.com:80", "http://app.example.com"),
+        ("http://[::1]:3000", "http://[::1]:3000"),
+        ("https://bücher.example", "https://xn--bcher-kva.example"),
+    ],
+)
+def test_origins_are_stored_as_a_browser_sends_them(given: str, stored: str) -> None:
+    # A browser never sends "HTTP://LOCALHOST:3000" or ":443": kept as written, they could
+    # never match, and CORS would fail with no clue why.
+    assert Settings(_env_file=None, cors_origins=[given]).cors_origins == [stored]
+
+
+@pytest.mark.parametrize(
+    ("origin", "says"),
+    [
+        ("http://localhost:99999", "port"),
+        ("http://user@localhost:3000", "user name"),
+        ("ftp://localhost", "not an origin"),
+        (" http://localhost:3000", "not an origin"),
+        ("null", "not an origin"),
+    ],
+)
+def test_origins_a_browser_could_never_send_are_refused(origin: str, says: str) -> None:
+    error = _refused(cors_origins=[origin])
+
+    assert _fields(error) == ["cors_origins"]
+    assert says in error.errors()[0]["msg"]
+
+
+@pytest.mark.parametrize("threads", [0, 257])
+def test_threads_out_of_bounds_are_refused(threads: int) -> None:
+    assert _fields(_refused(threads=threads)) == ["threads"]

@@ -88,7 +88,14 @@ def test_non_sqlite_url_gets_pre_ping_and_no_sqlite_settings(
 
     [(url, options)] = calls
     assert url.get_backend_name() == "postgresql"
-    assert options == {"pool_pre_ping": True, "pool_size": 3}
+    assert options == {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        # Sized from the threads that use it, and never more: a checkout never waits.
+        "pool_size": 3,
+        "max_overflow": 0,
+        "pool_timeout": 30,
+    }
 
 
 def test_init_db_creates_tables_and_search_index_and_can_run_twice(memory_engine: Engine) -> None:

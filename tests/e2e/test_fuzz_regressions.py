@@ -6,6 +6,8 @@ Each test's comment names what the fuzzer sent; the others pin the edges of the 
 
 from fastapi.testclient import TestClient
 
+from docchat.schemas import MAX_ID
+
 BEYOND_64_BITS = 2**63  # one more than SQLite's largest INTEGER
 
 
@@ -32,7 +34,7 @@ def test_list_chunks_rejects_skip_beyond_64_bits(memory_client: TestClient) -> N
 
 
 def test_largest_skip_allowed_is_an_empty_page(memory_client: TestClient) -> None:
-    response = memory_client.get("/documents/", params={"skip": 2**62})
+    response = memory_client.get("/documents/", params={"skip": MAX_ID})
     assert response.status_code == 200, response.text
     assert response.json() == []
 
@@ -48,10 +50,10 @@ def test_ask_rejects_document_id_beyond_64_bits(memory_client: TestClient) -> No
 
 def test_ask_with_unknown_but_valid_document_id_is_still_a_404(memory_client: TestClient) -> None:
     response = memory_client.post(
-        "/chat/ask", json={"question": "kettles", "document_ids": [2**62]}
+        "/chat/ask", json={"question": "kettles", "document_ids": [MAX_ID]}
     )
     assert response.status_code == 404, response.text
-    assert response.json() == {"detail": f"unknown document ids: [{2**62}]"}
+    assert response.json() == {"detail": f"unknown document ids: [{MAX_ID}]"}
 
 
 def test_ask_rejects_document_id_zero_like_the_path_does(memory_client: TestClient) -> None:

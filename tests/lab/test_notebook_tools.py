@@ -53,11 +53,11 @@ def test_drift_and_stray_metadata_are_found(tmp_path: Path) -> None:
 def test_source_view_reads_the_file_and_shows_a_project_path() -> None:
     view = source("docchat.api.deps", "get_db")
     assert view.path == "docchat/api/deps.py"
-    assert view.code.startswith("def get_db(")
+    assert view.code.startswith("async def get_db(")
     assert "yield session" in view
     assert view._repr_markdown_().startswith("**`docchat/api/deps.py, lines ")
     lines = Path("docchat/api/deps.py").read_text().splitlines()
-    assert lines[view.first_line - 1].startswith("def get_db(")
+    assert lines[view.first_line - 1].startswith("async def get_db(")
 
 
 def test_an_erratum_cell_counts_only_a_real_assert_statement() -> None:

@@ -1,5 +1,8 @@
 """The background work: chunk and index a document in its own session; recover after a crash."""
 
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import docchat.services.processing as processing
 from docchat.core.config import Settings
 from docchat.core.db import build_engine, build_session_factory, init_db
+from docchat.core.sqlite import BUSY_TIMEOUT_MS
 from docchat.models import Chunk, Document, DocumentStatus
 from docchat.services.processing import process_document, recover_unfinished
 from tests.docchat_testkit import make_settings
@@ -130,21 +134,93 @@ def test_process_document_crash_fails_with_type_and_message_and_no_chunks(
     assert f"document {document_id} failed" in caplog.text
 
 
-def test_process_document_database_error_is_described_without_sql(
+def test_process_document_database_failure_sends_it_back_to_pending_not_failed(
     sessions: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     document_id = _store(sessions)
+    real_split = processing.split_into_chunks
 
-    def locked(*_args: object) -> list[str]:
-        raise OperationalError("INSERT INTO chunks ...", {}, Exception("database is locked"))
+    def disk_error(*_args: object) -> list[str]:
+        raise OperationalError("INSERT INTO chunks ...", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(processing, "split_into_chunks", locked)
+    monkeypatch.setattr(processing, "split_into_chunks", disk_error)
 
-    process_document(document_id, sessions, settings)
+    assert process_document(document_id, sessions, settings) is DocumentStatus.PENDING
 
     document = _load(sessions, document_id)
-    assert document.status is DocumentStatus.FAILED
-    assert document.error == "database error while indexing (OperationalError)"
+    assert document.status is DocumentStatus.PENDING  # the document did nothing wrong
+    assert document.error == (
+        "the database failed while indexing (OperationalError); it will be retried"
+    )
+    monkeypatch.setattr(processing, "split_into_chunks", real_split)
+    assert recover_unfinished(sessions, settings) == [document_id]  # the next start-up
+    assert _load(sessions, document_id).status is DocumentStatus.READY
+
+
+def _hold_write_lock(database: Path, seconds: float) -> threading.Thread:
+    """Another process's writer: BEGIN IMMEDIATE held for `seconds`, longer than SQLite's
+    own busy wait, on a connection of its own (not the app's, so not in its lane)."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(database, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(seconds)
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    return holder
+
+
+HOLD_S = BUSY_TIMEOUT_MS / 1000 + 0.8  # past SQLite's busy wait: main's code gave up here
+
+
+def test_process_document_waits_for_a_busy_database_at_its_first_write(
+    sessions: sessionmaker[Session], settings: Settings, tmp_path: Path
+) -> None:
+    # The first commit (to `processing`) sat outside the error handling: under a held
+    # lock it escaped the task and left the document `pending` until the next restart.
+    document_id = _store(sessions)
+    holder = _hold_write_lock(tmp_path / "processing.db", HOLD_S)
+
+    status = process_document(document_id, sessions, settings)
+    holder.join()
+
+    assert status is DocumentStatus.READY
+    document = _load(sessions, document_id)
+    assert (document.status, document.error) == (DocumentStatus.READY, None)
+    assert document.chunk_count == len(_chunk_texts(sessions, document_id)) > 1
+
+
+def test_process_document_waits_for_a_busy_database_at_its_last_write(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Locked between `processing` and the chunks: main's code marked it `failed` for good.
+    document_id = _store(sessions)
+    real_split = processing.split_into_chunks
+    holders: list[threading.Thread] = []
+
+    def split_then_lock(text_: str, size: int, overlap: int) -> list[str]:
+        if not holders:
+            holders.append(_hold_write_lock(tmp_path / "processing.db", HOLD_S))
+        return real_split(text_, size, overlap)
+
+    monkeypatch.setattr(processing, "split_into_chunks", split_then_lock)
+
+    status = process_document(document_id, sessions, settings)
+    holders[0].join()
+
+    assert status is DocumentStatus.READY
+    assert _load(sessions, document_id).status is DocumentStatus.READY
 
 
 def test_process_document_very_long_error_is_truncated(

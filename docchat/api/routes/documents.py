@@ -1,79 +1,112 @@
-"""Documents: accept, list, read, delete. Processing happens in a background task."""
+"""Documents: accept, list, read, retry, delete. Processing happens in a background task.
+
+The routes are `async def`; their database work is a plain function of a session, run
+on the database's threads by `db_read`/`db_write` (see docchat/core/db_executor.py).
+"""
 
 from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Response, UploadFile, status
-from sqlalchemy import Select, select
-from sqlalchemy.orm import defer
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, defer
 
-from docchat.api.deps import DocumentDep, Page, PageDep, SessionDep, SessionFactoryDep, SettingsDep
-from docchat.models import Chunk, Document
+from docchat.api.deps import (
+    DocumentDep,
+    DocumentIdPath,
+    Page,
+    PageDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
+from docchat.api.strict_forms import StrictFormRoute
+from docchat.core.db_executor import db_read, db_write
+from docchat.models import Chunk, Document, DocumentStatus
 from docchat.schemas import ChunkOut, DocumentCreate, DocumentOut, ErrorOut
 from docchat.services.processing import process_document
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = APIRouter(prefix="/documents", tags=["documents"], route_class=StrictFormRoute)
 
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
+# A generic or missing type is taken as text with one of these suffixes.
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+# The schema says which file types the upload takes, so clients (and fuzzers) know.
+TEXT_FILE_PART = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "encoding": {"file": {"contentType": "text/plain, text/markdown"}}
+            }
+        }
+    }
+}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No document with that id."}
 }
+UNPARSEABLE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body could not be parsed."},
+    413: {"model": ErrorOut, "description": "The body or the document is over the limit."},
+}
 
 
-def _too_large(size: int, limit: int) -> HTTPException:
+def _too_large(what: str, limit: int) -> HTTPException:
     return HTTPException(
         status.HTTP_413_CONTENT_TOO_LARGE,
-        f"content is {size} bytes; the limit is {limit} bytes (DOCCHAT_MAX_UPLOAD_BYTES)",
+        f"{what}; the limit is {limit} bytes (DOCCHAT_MAX_UPLOAD_BYTES)",
     )
 
 
-def _accept(
-    title: str,
-    content: str,
-    session: SessionDep,
-    sessions: SessionFactoryDep,
-    settings: SettingsDep,
-    tasks: BackgroundTasks,
-) -> Document:
-    size = len(content.encode("utf-8"))
-    if size > settings.max_upload_bytes:
-        raise _too_large(size, settings.max_upload_bytes)
+def _bad_file(message: str) -> RequestValidationError:
+    # A 422 in the same shape as every other: a list of errors, each with its location.
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", "file"), "msg": message}]
+    )
+
+
+def _store(session: Session, title: str, content: str) -> Document:
     document = Document(title=title, content=content)
     session.add(document)
     # Committed before the task is queued: the task opens its own session and must see it.
     session.commit()
-    tasks.add_task(process_document, document.id, sessions, settings)
     return document
 
 
 @router.post(
-    "/",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=DocumentOut,
-    responses={413: {"model": ErrorOut, "description": "Content over the size limit."}},
+    "/", status_code=status.HTTP_202_ACCEPTED, response_model=DocumentOut, responses=UNPARSEABLE
 )
-def create_document(
+async def create_document(
     body: DocumentCreate,
     session: SessionDep,
     sessions: SessionFactoryDep,
     settings: SettingsDep,
     tasks: BackgroundTasks,
 ) -> Document:
-    """Store a document from JSON and process it in the background (202: poll its status)."""
-    return _accept(body.title, body.content, session, sessions, settings, tasks)
+    """Store a document from JSON and process it in the background (202: poll its status).
+
+    Content longer than settings.max_upload_bytes (in UTF-8 bytes) is a 413 from _too_large.
+    Store it with `await db_write(_store, session, title, content)`, then queue
+    `process_document(document.id, sessions, settings)` on `tasks`, and return the document.
+    """
+    ### BEGIN SOLUTION 03
+    size = len(body.content.encode("utf-8"))
+    if size > settings.max_upload_bytes:
+        raise _too_large(f"content is {size} bytes", settings.max_upload_bytes)
+    document = await db_write(_store, session, body.title, body.content)
+    tasks.add_task(process_document, document.id, sessions, settings)
+    return document
+    ### END SOLUTION
 
 
 @router.post(
     "/upload",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DocumentOut,
-    responses={
-        413: {"model": ErrorOut, "description": "File over the size limit."},
-        415: {"model": ErrorOut, "description": "Not a text or Markdown file."},
-    },
+    responses={**UNPARSEABLE, 415: {"model": ErrorOut, "description": "Not a text file."}},
+    openapi_extra=TEXT_FILE_PART,
 )
-def upload_document(
+async def upload_document(
     file: UploadFile,
     session: SessionDep,
     sessions: SessionFactoryDep,
@@ -93,52 +126,60 @@ def upload_document(
             f"expected a text or Markdown file (text/plain, text/markdown), got {media_type!r}",
         )
     limit = settings.max_upload_bytes
-    # Read one byte past the limit: enough to know it is too large without reading it all.
-    data = file.file.read(limit + 1)
+    # One byte past the limit is enough to know it is too large.
+    data = await file.read(limit + 1)
     if len(data) > limit:
-        raise _too_large(len(data), limit)
+        raise _too_large("the file is larger than that", limit)
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"the file is not UTF-8 text (undecodable byte at offset {exc.start})",
+        raise _bad_file(
+            f"the file is not UTF-8 text (undecodable byte at offset {exc.start})"
         ) from None
     if not content.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the file is empty")
+        raise _bad_file("the file is empty")
     clean_title = (title or "").strip() or PurePath(name).stem.strip() or "untitled"
-    return _accept(clean_title[:200], content, session, sessions, settings, tasks)
-
-
-@router.get("/", response_model=list[DocumentOut])
-def list_documents(session: SessionDep, page: PageDep) -> list[Document]:
-    """List documents by id, a page at a time."""
-    return list(session.scalars(page_of_documents(page)))
-
-
-def page_of_documents(page: Page) -> Select[Document]:
-    """Documents in id order, without their content (a list never shows it)."""
-    return (
-        select(Document)
-        .options(defer(Document.content))
-        .order_by(Document.id)
-        .offset(page.skip)
-        .limit(page.limit)
-    )
-
-
-@router.get("/{document_id}", response_model=DocumentOut, responses=NOT_FOUND)
-def read_document(document: DocumentDep) -> Document:
-    """One document and its processing status."""
+    document = await db_write(_store, session, clean_title[:200], content)
+    tasks.add_task(process_document, document.id, sessions, settings)
     return document
 
 
-@router.get("/{document_id}/chunks", response_model=list[ChunkOut], responses=NOT_FOUND)
-def list_chunks(document: DocumentDep, session: SessionDep, page: PageDep) -> list[Chunk]:
-    """The chunks a document was split into, in order."""
+# Built once: per request only the numbers change, and SQLAlchemy reuses what it compiled
+# instead of building a new statement and its cache key every time.
+_PAGE_OF_DOCUMENTS = (
+    select(Document)
+    .options(defer(Document.content))  # a list never shows it
+    .order_by(Document.id)
+    .offset(bindparam("skip"))
+    .limit(bindparam("limit"))
+)
+
+
+def page_of_documents(session: Session, page: Page) -> list[Document]:
+    """Documents in id order, a page of them, without their content."""
+    return list(session.scalars(_PAGE_OF_DOCUMENTS, {"skip": page.skip, "limit": page.limit}))
+
+
+@router.get("/", response_model=list[DocumentOut])
+async def list_documents(session: SessionDep, page: PageDep) -> list[Document]:
+    """List documents by id, a page at a time: `page_of_documents` on a database thread."""
+    ### BEGIN SOLUTION 03
+    return await db_read(page_of_documents, session, page)
+    ### END SOLUTION
+
+
+@router.get("/{document_id:int}", response_model=DocumentOut, responses=NOT_FOUND)
+async def read_document(document: DocumentDep) -> Document:
+    """One document and its processing status (get_document has already found it, or 404)."""
+    ### BEGIN SOLUTION 03
+    return document
+    ### END SOLUTION
+
+
+def _chunks(session: Session, document_id: int, page: Page) -> list[Chunk]:
     stmt = (
         select(Chunk)
-        .where(Chunk.document_id == document.id)
+        .where(Chunk.document_id == document_id)
         .order_by(Chunk.position)
         .offset(page.skip)
         .limit(page.limit)
@@ -146,9 +187,57 @@ def list_chunks(document: DocumentDep, session: SessionDep, page: PageDep) -> li
     return list(session.scalars(stmt))
 
 
-@router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_document(document: DocumentDep, session: SessionDep) -> Response:
-    """Delete a document; its chunks and their index entries go with it."""
-    session.delete(document)
+@router.get("/{document_id:int}/chunks", response_model=list[ChunkOut], responses=NOT_FOUND)
+async def list_chunks(document: DocumentDep, session: SessionDep, page: PageDep) -> list[Chunk]:
+    """The chunks a document was split into, in order."""
+    return await db_read(_chunks, session, document.id, page)
+
+
+def _mark_for_retry(session: Session, document_id: int) -> Document | None:
+    document = session.get(Document, document_id)
+    if document is None:
+        return None
+    if document.status in (DocumentStatus.READY, DocumentStatus.PROCESSING):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"document {document_id} is {document.status}: not retried"
+        )
+    document.status = DocumentStatus.PENDING
     session.commit()
+    return document
+
+
+@router.post(
+    "/{document_id:int}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DocumentOut,
+    responses={**NOT_FOUND, 409: {"model": ErrorOut, "description": "Ready, or in progress."}},
+)
+async def retry_document(
+    document_id: DocumentIdPath,
+    session: SessionDep,
+    sessions: SessionFactoryDep,
+    settings: SettingsDep,
+    tasks: BackgroundTasks,
+) -> Document:
+    """Process a `pending` or `failed` document again (one the database let down, say)."""
+    document = await db_write(_mark_for_retry, session, document_id)
+    if document is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+    tasks.add_task(process_document, document.id, sessions, settings)
+    return document
+
+
+def _delete(session: Session, document_id: int) -> None:
+    document = session.get(Document, document_id)
+    if document is not None:  # deleted meanwhile by another request: still gone
+        session.delete(document)
+        session.commit()
+
+
+@router.delete("/{document_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_document(document: DocumentDep, session: SessionDep) -> Response:
+    """Delete a document (`_delete` on the write thread); its chunks go with it. 204, no body."""
+    ### BEGIN SOLUTION 03
+    await db_write(_delete, session, document.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+    ### END SOLUTION
