@@ -36,7 +36,11 @@ def _values(
 
 
 def _expect_values(
-    ex: Subject, env: dict[str, str], expected: dict[str, Any], dotenv: str | None = None, why: str = ""
+    ex: Subject,
+    env: dict[str, str],
+    expected: dict[str, Any],
+    dotenv: str | None = None,
+    why: str = "",
 ) -> None:
     values = _values(ex, env, dotenv, why)
     for name, want in expected.items():

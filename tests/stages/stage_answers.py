@@ -1,4 +1,4 @@
-"""A stage's checks run on the reference's snapshot of the learner's package, or on an edit of it."""
+"""A stage's checks, run on the reference's snapshot of the learner's package or an edit of it."""
 
 from dataclasses import dataclass
 
@@ -27,12 +27,12 @@ def wrong(mistake: str, file: str, old: str, new: str, fails: set[str], says: st
     return WrongAnswer(mistake, file, old, new, frozenset(fails), says)
 
 
-def snapshot_files(stage: int, edits: dict[str, tuple[str, str]] | None = None) -> dict[str, bytes]:
-    """The package at `stage` as a submission's files, with `file: (old, new)` edits made."""
+def snapshot_files(stage: int, edits: list[tuple[str, str, str]] | None = None) -> dict[str, bytes]:
+    """The package at `stage` as a submission's files, each `(file, old, new)` edit made."""
     files = package.snapshot(stage)
-    for relative, (old, new) in (edits or {}).items():
+    for relative, old, new in edits or []:
         assert old in files[relative], f"{old!r} is no longer in {relative}"
-        files[relative] = files[relative].replace(old, new, 1)
+        files[relative] = files[relative].replace(old, new)
     return {f"{package.LEARNER}/{path}": text.encode() for path, text in files.items()}
 
 
@@ -45,7 +45,7 @@ def failures(result: ExerciseResult) -> dict[str, str]:
 
 
 def expect_wrong_answer_caught(sandbox: Sandbox, stage: int, answer: WrongAnswer) -> None:
-    files = snapshot_files(stage, {answer.file: (answer.old, answer.new)})
+    files = snapshot_files(stage, [(answer.file, answer.old, answer.new)])
     failed = failures(run_stage(sandbox, stage, files))
     assert set(failed) == answer.fails, failed
     for name, message in failed.items():

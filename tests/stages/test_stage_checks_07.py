@@ -1,4 +1,4 @@
-"""Stage 07's checks: the stub fails as not written, the reference passes, each mistake is caught."""
+"""Stage 07's checks: the stub is not written yet, the reference passes, each mistake fails."""
 
 from collections.abc import Iterator
 
@@ -23,9 +23,9 @@ JSON = "test_origins_from_a_json_list"
 WILDCARD = "test_a_wildcard_with_credentials_is_refused_saying_why"
 OVERLAP = "test_an_overlap_not_below_the_size_is_refused_naming_both"
 ECHO = "test_a_rejected_value_is_never_echoed"
-SPLIT = "            return [part.strip() for part in text.split(\",\") if part.strip()]"
+SPLIT = '            return [part.strip() for part in text.split(",") if part.strip()]'
 CREDENTIALS_MESSAGE = (
-    '"\'*\' together with cors_allow_credentials=true would let any site "\n'
+    "\"'*' together with cors_allow_credentials=true would let any site \"\n"
     '                        "make credentialed calls; list the origins instead"'
 )
 
