@@ -4,7 +4,7 @@ Each bug is a mistake a DocChat could really make, put at the edge of the refere
 request or the answer is changed on its way, and the copy records, as the judge's evidence,
 that a request reached the place where it differs from the reference. It runs only in the app
 process (docchat_lab/grading/app_server.py): a learner's process never holds this code, nor
-learns which copy it talks to. Each test starts on an empty in-memory database.
+learns which copy it talks to. Each test gets a new app: its own in-memory database.
 """
 
 import asyncio
@@ -16,7 +16,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from docchat.core.config import Settings
 from docchat.main import create_app
-from docchat.models import Base
 from docchat_lab.grading import asgi_driver
 
 BUGS = {
@@ -38,7 +37,7 @@ def _settings() -> Settings:
 
 
 class _Running:
-    """One reference app with its lifespan started (it lives as long as the app process)."""
+    """One reference app with its lifespan started; stop() runs its shutdown (its threads end)."""
 
     def __init__(self) -> None:
         self.app = create_app(_settings())
@@ -58,14 +57,10 @@ class _Running:
         self._task = asyncio.ensure_future(self.app(scope, self._inbox.get, send))
         await started.wait()
 
-    def empty(self) -> None:
-        """Every row deleted: an empty database, for a fraction of a new app's cost.
-
-        Ids go on counting (AUTOINCREMENT), as in any real database: an id is never reused.
-        """
-        with self.app.state.engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())  # the index follows, by its triggers
+    async def stop(self) -> None:
+        if self._task is not None:
+            await self._inbox.put({"type": "lifespan.shutdown"})
+            await asyncio.wait_for(self._task, timeout=30)
 
 
 def _number(query: Pairs, name: str) -> int | None:
@@ -89,14 +84,19 @@ class Served:
         self.resets = 0
         self.diverged = False
         self._running: _Running | None = None
+        self._stale: list[_Running] = []
 
     def reset(self) -> None:
-        """An empty database for the next test (one started app per copy, emptied each time)."""
+        """A new app for the next test, on a new empty database; the old one stops first."""
         self.resets += 1
         if self._running is not None:
-            self._running.empty()
+            self._stale.append(self._running)
+            self._running = None
 
     async def _current(self) -> _Running:
+        # Emptying one app's tables would be cheaper, but reused rows showed stale documents.
+        while self._stale:
+            await self._stale.pop().stop()
         if self._running is None:
             self._running = _Running()
             await self._running.start()
