@@ -14,7 +14,7 @@ import httpx2 as httpx
 from pydantic import SecretStr
 from sqlalchemy import Engine, event
 
-HOLD_S = 5.0  # the longest a held search waits for the ping (a safety net: a ping takes ms)
+HOLD_S = 3.0  # the longest a held search waits for the ping (a safety net: a ping takes ms)
 
 
 def _on_the_event_loop() -> bool:
