@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx2 as httpx
 
+SPIN_COUNT = 50_000  # what the other thread counts to, when it gets to run
 PATIENCE = 30.0  # the longest anything waits for an event (a safety net, never reached)
 
 
@@ -119,21 +120,25 @@ def progress_of_a_spinning_thread(work: Callable[[], object], interval: float | 
     """How far another pure-Python thread counted while this thread ran `work()`.
 
     With `interval` (seconds), this thread keeps the GIL that long before it must hand it over.
+    The other thread starts spinning only once the interval is in force: a thread that began to
+    wait for the GIL under the old interval would claim its turn after the old 5 ms.
     """
-    counter, stop, spinning = [0], threading.Event(), threading.Event()
+    counter, parked, go, stop = [0], threading.Event(), threading.Event(), threading.Event()
 
     def spin() -> None:
-        spinning.set()
-        while not stop.is_set():
+        parked.set()
+        go.wait()  # blocked outside the GIL until this thread lets it go
+        while counter[0] < SPIN_COUNT:  # then it rests outside the GIL: no one waits for it
             counter[0] += 1
+        stop.wait(PATIENCE)
 
     other = threading.Thread(target=spin, daemon=True)
     other.start()
-    assert spinning.wait(PATIENCE)
-    time.sleep(0.01)  # let it spin: it holds the GIL, and hands it back when asked
+    assert parked.wait(PATIENCE)
     try:
         with switch_interval(interval) if interval else _nothing():
             before = counter[0]
+            go.set()
             work()
             made = counter[0] - before
     finally:
