@@ -34,7 +34,9 @@ def warm_up() -> None:
     warm_fastapi()
 
 
-def seed_ready_documents(package: ModuleType, sessions: Any, documents: list[dict[str, Any]]) -> None:
+def seed_ready_documents(
+    package: ModuleType, sessions: Any, documents: list[dict[str, Any]]
+) -> None:
     """Store the judge's documents as processed: ready, each one chunk, so search finds them."""
     models = learner(package, "models")
     with sessions() as session:

@@ -150,11 +150,9 @@ async def answer_with_upstream(
         async with asyncio.timeout(limit) as ours:
             value = await client.answer(body["question"], passages)
         result = {"outcome": "answer", "type": type(value).__name__, "value": str(value)[:2000]}
-    except TimeoutError as exc:
-        if not ours.expired():
-            result = _raised(llm, exc)
-        else:
-            result = {"outcome": "hung", "after_s": limit}
+    except TimeoutError as exc:  # ours, or the learner's own that escaped
+        hung = {"outcome": "hung", "after_s": limit}
+        result = hung if ours.expired() else _raised(llm, exc)
     except Exception as exc:  # the learner's error, reported as data
         result = _raised(llm, exc)
     finally:

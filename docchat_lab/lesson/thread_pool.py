@@ -76,7 +76,7 @@ async def calls_in_waves(requests: int, tokens: int | None) -> list[int]:
 
             def wave_complete(left: int = requests - let_go) -> bool:
                 stats, inside = limiter.statistics(), waves.sizes[-1]
-                return (
+                return bool(
                     inside + stats.tasks_waiting == left  # every call is in, or waits
                     and stats.borrowed_tokens == inside  # the last wave gave its threads back
                     and (stats.tasks_waiting == 0 or inside == limiter.total_tokens)

@@ -191,9 +191,9 @@ print("worker threads per event loop (anyio's default limiter):", tokens)
 # lets its wave go, and the cell asks the pool itself what it is doing: anyio's limiter reports
 # how many tokens are borrowed and how many calls wait for one (`statistics()`). A wave is
 # complete when every call not yet let go is either inside the endpoint or waiting for a thread,
-# and no other call holds a thread; then the cell notes its size and lets it go (`docchat_lab/lesson/thread_pool.py` holds that
-# machinery). The second run raises the limit in the app's `lifespan`, the place for start-up
-# work that must run on the server's loop.
+# and no other call holds a thread; then the cell notes its size and lets it go
+# (`docchat_lab/lesson/thread_pool.py` holds that machinery). The second run raises the limit
+# in the app's `lifespan`, the place for start-up work that must run on the server's loop.
 
 # %%
 # erratum 15: 100 def calls run in waves of 40; raising the limit in lifespan removes the waves
@@ -444,7 +444,9 @@ async def upstream(request: httpx2.Request) -> httpx2.Response:
 
 
 async with httpx2.AsyncClient(transport=httpx2.MockTransport(upstream)) as client:
-    response = await client.post("http://llm.invalid/v1/chat/completions", json={"question": "why?"})
+    response = await client.post(
+        "http://llm.invalid/v1/chat/completions", json={"question": "why?"}
+    )
 assert response.status_code == 200
 assert response.json()["choices"][0]["message"]["content"] == "you asked: why?"
 print("the mock upstream answered:", response.json()["choices"][0]["message"]["content"])
@@ -454,6 +456,7 @@ print("the mock upstream answered:", response.json()["choices"][0]["message"]["c
 # like any other, and yours must become an `LLMError` (a 502 to the client). And httpx's
 # `timeout=` bounds each *read*, not the whole call: an upstream that sends its reply one byte at
 # a time never trips it. The cell shows the tool that bounds the whole call, `asyncio.timeout`:
+
 
 # %%
 class OneByteAtATime(httpx2.AsyncByteStream):

@@ -48,7 +48,8 @@ WRONG = [
         "run_in_threadpool: the loop is free, but the connection stays out during the LLM call",
         CHAT,
         "hits = await db_read(_retrieve, session, body)",
-        "hits = await __import__('fastapi').concurrency.run_in_threadpool(_retrieve, session, body)",
+        "hits = await __import__('fastapi').concurrency.run_in_threadpool("
+        "_retrieve, session, body)",
         {NO_CONNECTION},
         "still checked out",
     ),
@@ -57,7 +58,10 @@ WRONG = [
         CHAT,
         "for n, hit in enumerate(hits, start=1)",
         "for n, hit in enumerate(hits)",
-        {"test_ask_cites_its_sources_numbered_from_1_in_order", "test_top_k_and_document_ids_narrow_the_search"},
+        {
+            "test_ask_cites_its_sources_numbered_from_1_in_order",
+            "test_top_k_and_document_ids_narrow_the_search",
+        },
         "n",
     ),
     wrong(
@@ -96,8 +100,8 @@ WRONG = [
     wrong(
         "passages numbered from 0 in the prompt",
         LLM,
-        'for n, hit in enumerate(passages, start=1))',
-        'for n, hit in enumerate(passages))',
+        "for n, hit in enumerate(passages, start=1))",
+        "for n, hit in enumerate(passages))",
         {"test_answer_posts_the_question_and_the_passages"},
         "the request's json",
     ),
