@@ -84,8 +84,8 @@ WRONG = [
     wrong(
         "asyncio's TimeoutError not caught: it escapes as itself, not as LLMTimeoutError",
         LLM,
-        "except (httpx.TimeoutException, TimeoutError):",
-        "except httpx.TimeoutException:",
+        "except (httpx2.TimeoutException, TimeoutError):",
+        "except httpx2.TimeoutException:",
         {SLOW},
         "expected LLMTimeoutError",
     ),
