@@ -26,6 +26,7 @@ EXPECTED = [
     "08_testing",
     "09_docchat_capstone",
     "10_quiz",
+    "A1_event_loops_in_jupyter",
 ]
 # What a machine leaves in outputs: its folders, its packages, its ephemeral ports (the lesson's
 # example origins, :3000 or :8000, are the same everywhere).
