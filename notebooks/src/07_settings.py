@@ -62,6 +62,10 @@ class LabSettings(BaseSettings):
     max_upload_bytes: int = 1_000_000
 
 
+# %% [markdown]
+# Built with no variables, with two, and with one that is not a number:
+
+# %%
 with environ("LAB07_"):
     defaults = LabSettings()
 with environ("LAB07_", LAB07_DEBUG="true", LAB07_MAX_UPLOAD_BYTES="5000"):
@@ -357,6 +361,10 @@ def add_routes(app: FastAPI) -> FastAPI:
     return app
 
 
+# %% [markdown]
+# Started with no key at all:
+
+# %%
 lazy_app = add_routes(FastAPI())
 get_lab_settings.cache_clear()
 with environ("LAB07_"), TestClient(lazy_app) as client:  # no key, and start-up succeeds
