@@ -672,7 +672,6 @@ from fastapi.testclient import TestClient
 
 log = []
 
-
 def create_app() -> FastAPI:
     app = FastAPI()
 
@@ -682,7 +681,6 @@ def create_app() -> FastAPI:
 
     return app
 
-
 @pytest.fixture
 def client():
     log.append("setup")
@@ -690,15 +688,12 @@ def client():
         yield test_client
     log.append("teardown")
 
-
 @pytest.mark.parametrize(("n", "expected"), [(2, 4), (-3, 9), (0, 0)])
 def test_square(client, n, expected):
     assert client.get(f"/square/{n}").json() == {"result": expected}
 
-
 def test_square_rejects_text(client):
     assert client.get("/square/two").status_code == 422
-
 
 def test_each_test_had_its_own_fixture():
     assert log == ["setup", "teardown"] * 4
