@@ -75,7 +75,9 @@ def test_seconds_in_the_timing_header_fail_the_milliseconds_check(sandbox: Sandb
         "elapsed_ms = time.perf_counter() - start",
     )
     result = run_stage(sandbox, "05", snapshot_files(5, wrong))
-    assert_fails_exactly(result, {"test_every_response_carries_the_time_in_milliseconds"}, "seconds")
+    assert_fails_exactly(
+        result, {"test_every_response_carries_the_time_in_milliseconds"}, "seconds"
+    )
 
 
 def test_timing_inside_cors_fails_the_outermost_check(sandbox: Sandbox) -> None:
