@@ -258,11 +258,15 @@ TOUR_PARAMS = {
             "Never run it empty: the element overheats and the fuse trips.",
             "status": "pending",
         },
-        {"title": "Noise", "content": "?! ... a I -- ;)", "status": "processing"},
+        {
+            "title": "Descaling log",
+            "content": "March: descaled, two rinses. April: descaled, the filter replaced.",
+            "status": "processing",
+        },
     ],
 }
 TOUR = [
     ("GET", "/documents/1"),
-    ("GET", "/documents/1/chunks?limit=1"),
     ("GET", "/documents/2"),
+    ("GET", "/documents/1/chunks?limit=1"),
 ]
