@@ -32,7 +32,7 @@ EXPECTED = [
 MACHINE = re.compile(
     r"(/tmp/|/root/|/home/|/Users/|site-packages|(127\.0\.0\.1|localhost):[1-6]\d{4}\b)"
 )
-FIRST_CELL = ('warnings.simplefilter("error")', "setup()")
+FIRST_CELL = ('warnings.simplefilter("error")', "setup(")
 
 
 def test_notebooks_follow_the_lesson_in_order() -> None:
