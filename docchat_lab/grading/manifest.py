@@ -129,6 +129,11 @@ def stages() -> tuple[Exercise, ...]:
     )
 
 
+def graded_units() -> tuple[Exercise, ...]:
+    """What a grade run covers by default: the stages of the learner's DocChat, then the drills."""
+    return (*stages(), *exercises())
+
+
 def find(name: str) -> Exercise:
     """A stage by number ("3", "03"), id ("stage03", "s03") or slug; or an exercise ("ex03")."""
     wanted = name.strip().lower()
