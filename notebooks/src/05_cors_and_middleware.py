@@ -293,7 +293,6 @@ print(
 # wrong.
 
 # %%
-# erratum 20: cors_origins: str as allow_origins is a substring test: Origin http://l is allowed
 from pydantic_settings import BaseSettings
 
 
@@ -307,6 +306,15 @@ class ListSettings(BaseSettings):  # the fix: a list of exact origins
 
 as_string = LessonSettings(cors_origins="http://localhost:3000").cors_origins
 as_list = ListSettings(cors_origins=["http://localhost:3000"]).cors_origins
+assert isinstance(as_string, str)
+assert as_list == ["http://localhost:3000"]
+print("str setting:", repr(as_string), "| list[str] setting:", as_list)
+
+# %% [markdown]
+# Four origins, each sent to an app built from each setting:
+
+# %%
+# erratum 20: cors_origins: str as allow_origins is a substring test: Origin http://l is allowed
 probes = ["http://localhost:3000", "http://l", "http://localhost:30", "https://evil.example"]
 
 

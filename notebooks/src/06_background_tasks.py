@@ -181,6 +181,14 @@ def task_after_it() -> None:
     events.append("task after it ran")
 
 
+print("tasks:", [task.__name__ for task in (slow_task, failing_task, task_after_it)])
+
+
+# %% [markdown]
+# One endpoint queues the slow task; the other queues the failing task, then one after it:
+
+
+# %%
 @jobs.post("/slow")
 def queue_slow(tasks: BackgroundTasks) -> dict[str, bool]:
     tasks.add_task(slow_task)
