@@ -150,7 +150,7 @@ def sources_match(source: Path, target: Path) -> list[str]:
 def notebook_pairs(notebooks_dir: Path) -> list[tuple[Path, Path]]:
     return [
         (src, notebooks_dir / f"{src.stem}.ipynb")
-        for src in sorted((notebooks_dir / "src").glob("[0-9][0-9]_*.py"))
+        for src in sorted((notebooks_dir / "src").glob("[0-9A][0-9]_*.py"))
     ]
 
 

@@ -150,7 +150,8 @@ def find(name: str) -> Exercise:
 def served_apps(slugs: list[str]) -> list[str]:
     """The kit apps the exercises with these slugs serve to learners' tests."""
     wanted = set(slugs)
-    return sorted({app for e in exercises() if e.slug in wanted for app in e.served_apps()})
+    chosen = [e for e in (*exercises(), *stages()) if e.slug in wanted]
+    return sorted({app for e in chosen for app in e.served_apps()})
 
 
 def hidden_checks(folder: Path, exercise: Exercise) -> list[tuple[str, CheckFunction]]:

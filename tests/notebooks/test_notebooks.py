@@ -26,6 +26,7 @@ EXPECTED = [
     "08_testing",
     "09_docchat_capstone",
     "10_quiz",
+    "A1_event_loops_in_jupyter",
 ]
 # What a machine leaves in outputs: its folders, its packages, its ephemeral ports (the lesson's
 # example origins, :3000 or :8000, are the same everywhere).
@@ -74,6 +75,10 @@ def test_notebook_opens_with_a_title_and_the_setup_cell(source: Path, notebook: 
     first_code = next(c for c in cells if c.cell_type == "code")
     for needed in FIRST_CELL:
         assert needed in first_code.source, f"the first code cell lacks {needed}"
+    # A notebook that builds a stage says which, so the learner's package is made and checked.
+    number = notebook.stem[:2]
+    if number.isdigit() and 1 <= int(number) <= 8:
+        assert f"setup(stage={int(number)})" in first_code.source
 
 
 def test_every_erratum_is_shown_by_a_cell_that_asserts_it() -> None:
