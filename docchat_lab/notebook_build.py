@@ -111,6 +111,8 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 180) -> nbforma
             km=manager,
             timeout=timeout,
             kernel_name="python3",
+            # One stream output per run of prints: how the kernel splits them depends on timing.
+            coalesce_streams=True,
             resources={"metadata": {"path": str(cwd)}},
         )
         client.execute()
