@@ -80,7 +80,7 @@ def try_yours(stage: int | str) -> Tour:
             names = ", ".join(item.split(": ")[1] + "()" for item in left)
             return Tour(title, [f"  not ready: still a stub: {names}"], ok=False)
         learner = import_fresh()
-        app = harness.apps(learner, params)["main"]()
+        app = harness.apps(learner, params)[getattr(harness, "TOUR_APP", "main")]()
     except workspace.WorkspaceError as exc:
         return Tour(title, [f"  not ready: {exc}"], ok=False)
     except Exception as exc:  # the learner's code: report it, never raise it
