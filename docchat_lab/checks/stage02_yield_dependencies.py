@@ -56,12 +56,12 @@ def _expect_closed(ex: Subject, number: int, after: str) -> None:
 def _handed_to_the_last_route(ex: Subject, request: str) -> int:
     """The session a route that raised was handed (it cannot answer with it)."""
     number = _sessions(ex).get("last")
-    expect(
-        isinstance(number, int) and number > 0,
-        f"{request}: the route got no session from the app's session factory; expected get_db "
-        "to open one with `sessions()`",
-    )
-    return int(number)
+    if not isinstance(number, int) or number < 1:
+        raise CheckFailedError(
+            f"{request}: the route got no session from the app's session factory; expected "
+            "get_db to open one with `sessions()`"
+        )
+    return number
 
 
 @about("get_db")

@@ -80,7 +80,7 @@ def try_yours(stage: int | str) -> Tour:
             names = ", ".join(item.split(": ")[1] + "()" for item in left)
             return Tour(title, [f"  not ready: still a stub: {names}"], ok=False)
         learner = import_fresh()
-        app = harness.apps(learner, params)["main"]()
+        app = harness.apps(learner, params)[getattr(harness, "TOUR_APP", "main")]()
     except workspace.WorkspaceError as exc:
         return Tour(title, [f"  not ready: {exc}"], ok=False)
     except Exception as exc:  # the learner's code: report it, never raise it
@@ -90,9 +90,9 @@ def try_yours(stage: int | str) -> Tour:
         # No keep-alive: a connection that saw a 500 is closed by uvicorn.
         limits = httpx.Limits(max_keepalive_connections=0)
         with httpx.Client(base_url=server.url, timeout=30, limits=limits) as client:
-            for method, path in harness.TOUR:
+            for method, path, *body in harness.TOUR:  # (method, path[, JSON body])
                 try:
-                    response = client.request(method, path)
+                    response = client.request(method, path, json=body[0] if body else None)
                     lines.append(f"  {method} {path} -> {_shown(response)}")
                 except httpx.HTTPError as exc:
                     lines.append(f"  {method} {path} -> no answer ({type(exc).__name__})")

@@ -108,3 +108,7 @@ def test_the_stub_is_not_written_yet(stage_sandbox: Sandbox) -> None:
 @pytest.mark.parametrize("answer", WRONG, ids=lambda a: a.mistake)
 def test_a_wrong_get_db_fails_the_right_checks(stage_sandbox: Sandbox, answer: StageAnswer) -> None:
     assert_fails_as_said(run_stage(stage_sandbox, STAGE, STAGE, answer), answer)
+
+
+def test_the_finished_package_passes_too(stage_sandbox: Sandbox) -> None:
+    assert_reference_passes(run_stage(stage_sandbox, STAGE, 8))
