@@ -129,6 +129,11 @@ def stages() -> tuple[Exercise, ...]:
     )
 
 
+def graded_units() -> tuple[Exercise, ...]:
+    """What a grade run covers by default: the stages of the learner's DocChat, then the drills."""
+    return (*stages(), *exercises())
+
+
 def find(name: str) -> Exercise:
     """A stage by number ("3", "03"), id ("stage03", "s03") or slug; or an exercise ("ex03")."""
     wanted = name.strip().lower()
@@ -145,7 +150,8 @@ def find(name: str) -> Exercise:
 def served_apps(slugs: list[str]) -> list[str]:
     """The kit apps the exercises with these slugs serve to learners' tests."""
     wanted = set(slugs)
-    return sorted({app for e in exercises() if e.slug in wanted for app in e.served_apps()})
+    chosen = [e for e in (*exercises(), *stages()) if e.slug in wanted]
+    return sorted({app for e in chosen for app in e.served_apps()})
 
 
 def hidden_checks(folder: Path, exercise: Exercise) -> list[tuple[str, CheckFunction]]:

@@ -34,7 +34,12 @@ _COMMON = [
     "docchat_lab.grading.zygote",
     "docchat_lab.grading.asgi_driver",
 ]
-_WORKER = ["docchat_lab.grading.worker", "docchat_lab.harness", "docchat_lab.harness.support"]
+_WORKER = [
+    "docchat_lab.grading.worker",
+    "docchat_lab.harness",
+    "docchat_lab.harness.support",
+    "docchat_lab.harness.stage_support",
+]
 _APP = ["docchat_lab.grading.app_server"]
 
 

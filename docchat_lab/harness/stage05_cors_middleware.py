@@ -5,6 +5,7 @@ timing header can be checked against a known duration.
 """
 
 import asyncio
+import functools
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -44,7 +45,7 @@ def _app(package: ModuleType, params: dict[str, Any], name: str) -> FastAPI:
 
 
 def apps(package: ModuleType, params: dict[str, Any]) -> dict[str, Callable[[], Any]]:
-    return {name: (lambda name=name: _app(package, params, name)) for name in params["apps"]}
+    return {name: functools.partial(_app, package, params, name) for name in params["apps"]}
 
 
 PROBES: dict[str, Callable[..., Any]] = {}

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2 as httpx
+import httpx2
 
 READY_WITHIN_S = 30.0
 
@@ -49,11 +49,11 @@ def _expect(result: ContractResult, name: str, condition: bool, detail: str) -> 
         raise _StopError
 
 
-def _summary(response: httpx.Response) -> str:
+def _summary(response: httpx2.Response) -> str:
     return f"{response.status_code} {response.text[:160]!r}"
 
 
-def _wait_ready(client: httpx.Client, document_id: int, sleep: Callable[[float], None]) -> Any:
+def _wait_ready(client: httpx2.Client, document_id: int, sleep: Callable[[float], None]) -> Any:
     deadline = time.monotonic() + READY_WITHIN_S
     body: Any = {}
     while time.monotonic() < deadline:
@@ -69,19 +69,19 @@ def walk(base_url: str, *, sleep: Callable[[float], None] = time.sleep) -> Contr
     result = ContractResult()
     word = f"zephyr{secrets.token_hex(3)}"
     content = f"The {word} valve must be checked every spring. Oil the hinge twice a year."
-    limits = httpx.Limits(max_keepalive_connections=0)  # uvicorn drops a connection after a 500
-    with httpx.Client(base_url=base_url, timeout=30, limits=limits) as client:
+    limits = httpx2.Limits(max_keepalive_connections=0)  # uvicorn drops a connection after a 500
+    with httpx2.Client(base_url=base_url, timeout=30, limits=limits) as client:
         try:
             _steps(client, result, word, content, sleep)
         except _StopError:
             pass
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             result.steps.append(Step("the server answers", False, f"{type(exc).__name__}: {exc}"))
     return result
 
 
 def _steps(
-    client: httpx.Client,
+    client: httpx2.Client,
     result: ContractResult,
     word: str,
     content: str,

@@ -187,7 +187,7 @@ def render(parsed: Parsed, stage: int) -> str:
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, StageBlock):
-            out.extend(_render_body(item.lines, stage) if item.stage <= stage else [])
+            out.extend(item.lines if item.stage <= stage else [])
         elif item.stage <= stage:
             out.extend(_render_body(item.body, stage))
         else:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-import httpx2 as httpx
+import httpx2
 
 from docchat_lab.grading.manifest import find
 from docchat_lab.serving import InlineServer
@@ -51,7 +51,7 @@ def your_module(name: str) -> ModuleType:
     return importlib.import_module(f"{package.LEARNER}.{name}")
 
 
-def _shown(response: httpx.Response) -> str:
+def _shown(response: httpx2.Response) -> str:
     try:
         body: Any = response.json()
     except ValueError:
@@ -88,13 +88,13 @@ def try_yours(stage: int | str) -> Tour:
     lines: list[str] = []
     with InlineServer(app, name=f"tour-{exercise.id}").start() as server:
         # No keep-alive: a connection that saw a 500 is closed by uvicorn.
-        limits = httpx.Limits(max_keepalive_connections=0)
-        with httpx.Client(base_url=server.url, timeout=30, limits=limits) as client:
+        limits = httpx2.Limits(max_keepalive_connections=0)
+        with httpx2.Client(base_url=server.url, timeout=30, limits=limits) as client:
             for method, path, *body in harness.TOUR:  # (method, path[, JSON body])
                 try:
                     response = client.request(method, path, json=body[0] if body else None)
                     lines.append(f"  {method} {path} -> {_shown(response)}")
-                except httpx.HTTPError as exc:
+                except httpx2.HTTPError as exc:
                     lines.append(f"  {method} {path} -> no answer ({type(exc).__name__})")
         crashed = bool(server.log_messages())
     if crashed:

@@ -107,7 +107,7 @@ print("both forms answer", new_form, "and publish the same parameters")
 # erratum 1: the Annotated alias is the current form; a plain `= Depends()` default still works
 from docchat_lab.lesson.lint import ruff_flags
 
-both_forms = '''
+both_forms = """
 from typing import Annotated
 from fastapi import Depends, FastAPI
 
@@ -124,7 +124,7 @@ def old_form(page: dict = Depends(pagination)) -> dict:
 @app.get("/new")
 def new_form(page: PageDep) -> dict:
     return page
-'''
+"""
 flagged = ruff_flags(both_forms, "FAST002")
 assert flagged == ["def old_form(page: dict = Depends(pagination)) -> dict:"]
 print("ruff FAST002 flags:", flagged)
@@ -284,6 +284,7 @@ def uncached(user: UserDep, again: Annotated[str, Depends(current_user, use_cach
 # %% [markdown]
 # Count the lookups: one request that needs the user twice, the same with the opt-out, and two
 # requests.
+
 
 # %%
 def lookups(*paths: str) -> int:

@@ -505,7 +505,6 @@ print("commit in the endpoint:", first.status_code, "then", duplicate.status_cod
 # Python, but no session tracks it any more, so committing writes nothing, and nothing complains.
 
 # %%
-# erratum 6: scope="function": a task given the request's session and objects commits nothing
 job_sessions = fresh_database()
 task_notes: list[str] = []
 
@@ -537,6 +536,7 @@ def start_job(db: JobDbDep, tasks: BackgroundTasks) -> dict:
 
 
 # %%
+# erratum 6: scope="function": a task given the request's session and objects commits nothing
 with TestClient(jobs) as client:  # TestClient re-raises task errors, so "no error" is real
     accepted = client.post("/jobs")
 

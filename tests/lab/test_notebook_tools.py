@@ -68,3 +68,12 @@ def test_an_erratum_cell_counts_only_a_real_assert_statement() -> None:
     assert not asserts("# assert this in a comment\nprint(1)\n")
     assert not asserts('print("assert")\n')
     assert not asserts("def f(:\n    assert 1\n")
+
+
+def test_the_app_names_httpx2_as_itself() -> None:
+    # Source views show the app's code: `import httpx2 as httpx` made them say httpx.AsyncClient
+    # while the text says httpx2.
+    import re
+
+    for path in Path("docchat").rglob("*.py"):
+        assert not re.search(r"import httpx2 as ", path.read_text()), path

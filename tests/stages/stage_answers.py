@@ -1,14 +1,6 @@
-"""Wrong answers to a stage, as edits of the reference's snapshot of that stage.
+"""A stage's checks, run on the reference's snapshot of the learner's package or an edit of it."""
 
-Each must fail exactly the listed checks, each with a message that says what went wrong; the
-snapshot itself must pass every check, and the snapshot of the stage before must fail them all
-as "not written yet".
-"""
-
-from collections.abc import Iterator
 from dataclasses import dataclass
-
-import pytest
 
 from docchat_lab.grading.manifest import find
 from docchat_lab.grading.runner import ExerciseResult, run_exercise
@@ -17,65 +9,44 @@ from docchat_lab.stages import package
 
 
 @dataclass(frozen=True)
-class StageAnswer:
+class WrongAnswer:
+    """One realistic mistake: `old` in `file` of the stage's snapshot becomes `new`."""
+
     mistake: str
-    file: str  # relative to the package: "api/deps.py"
-    old: str  # text of the reference at this stage ...
-    new: str  # ... replaced by this
+    file: str
+    old: str
+    new: str
     fails: frozenset[str]
-    says: str  # every reported failure's message contains this
+    says: str  # each failing check's message contains this
+
+    def __str__(self) -> str:
+        return self.mistake
 
 
-def wrong(mistake: str, file: str, old: str, new: str, fails: set[str], says: str) -> StageAnswer:
-    return StageAnswer(mistake, file, old, new, frozenset(fails), says)
+def wrong(mistake: str, file: str, old: str, new: str, fails: set[str], says: str) -> WrongAnswer:
+    return WrongAnswer(mistake, file, old, new, frozenset(fails), says)
 
 
-def package_files(stage: int, answer: StageAnswer | None = None) -> dict[str, bytes]:
-    """The package at `stage` as a submission's files, with the answer's edit applied."""
-    texts = package.snapshot(stage)
-    if answer is not None:
-        text = texts[answer.file]
-        assert answer.old in text, f"{answer.old!r} is no longer in {answer.file}"
-        texts[answer.file] = text.replace(answer.old, answer.new)
-    return {f"{package.LEARNER}/{path}": text.encode() for path, text in texts.items()}
+def snapshot_files(stage: int, edits: list[tuple[str, str, str]] | None = None) -> dict[str, bytes]:
+    """The package at `stage` as a submission's files, each `(file, old, new)` edit made."""
+    files = package.snapshot(stage)
+    for relative, old, new in edits or []:
+        assert old in files[relative], f"{old!r} is no longer in {relative}"
+        files[relative] = files[relative].replace(old, new)
+    return {f"{package.LEARNER}/{path}": text.encode() for path, text in files.items()}
 
 
-def run_stage(
-    sandbox: Sandbox, stage: int, at: int, answer: StageAnswer | None = None
-) -> ExerciseResult:
-    """Stage `stage`'s checks on the package as it stands at stage `at` (plus the edit)."""
-    return run_exercise(sandbox, find(str(stage)), package_files(at, answer))
+def run_stage(sandbox: Sandbox, stage: int, files: dict[str, bytes]) -> ExerciseResult:
+    return run_exercise(sandbox, find(str(stage)), files)
 
 
-def failures(result: ExerciseResult) -> str:
-    return "\n".join(f"{c.name}: [{c.kind}] {c.message}" for c in result.checks if not c.passed)
+def failures(result: ExerciseResult) -> dict[str, str]:
+    return {c.name: c.message for c in result.checks if not c.passed}
 
 
-def assert_fails_as_said(result: ExerciseResult, answer: StageAnswer) -> None:
-    failed = {c.name for c in result.checks if not c.passed}
-    assert failed == answer.fails, failures(result)
-    for check in result.checks:
-        if check.passed or check.kind == "not-checked":
-            continue
-        assert answer.says in check.message, check.message
-        assert check.hint, f"{check.name} failed without a hint"
-
-
-def assert_reference_passes(result: ExerciseResult) -> None:
-    assert result.status == "ok", result.detail
-    assert result.checks
-    assert result.passed == len(result.checks), failures(result)
-
-
-def assert_stub_not_written(result: ExerciseResult) -> None:
-    assert result.status == "ok", result.detail
-    assert result.passed == 0
-    assert "not written yet" in result.checks[0].message, failures(result)
-    assert all(c.kind in ("not-implemented", "not-checked") for c in result.checks)
-
-
-@pytest.fixture(scope="module")
-def stage_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """One sandbox for a test module's stage (the module sets STAGE)."""
-    with Sandbox([find(str(request.module.STAGE)).slug], mode="auto") as box:
-        yield box
+def expect_wrong_answer_caught(sandbox: Sandbox, stage: int, answer: WrongAnswer) -> None:
+    files = snapshot_files(stage, [(answer.file, answer.old, answer.new)])
+    failed = failures(run_stage(sandbox, stage, files))
+    assert set(failed) == answer.fails, failed
+    for name, message in failed.items():
+        assert answer.says in message, (name, message)

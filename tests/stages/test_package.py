@@ -49,3 +49,16 @@ def test_stubs_keep_signatures_and_docstrings(tmp_path: Path) -> None:
                 node = ast.parse(stub).body[0]
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                     assert ast.get_docstring(node), f"{relative}: {name} has no docstring"
+
+
+def test_every_stage_has_checks_with_three_tiers_of_hints() -> None:
+    from docchat_lab.grading.manifest import stages
+
+    by_number = {s.number: s for s in stages()}
+    assert sorted(by_number) == list(range(1, package.LAST_STAGE + 1))
+    for stage in by_number.values():
+        names = [name for name, _check in stage.checks()]
+        assert names, f"{stage.id} has no checks"
+        for name in names:
+            tiers = stage.tiers.get(name, ())
+            assert len(tiers) == 3, f"{stage.id}: {name} needs a nudge, the idea and the answer"

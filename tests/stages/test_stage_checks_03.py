@@ -1,21 +1,21 @@
 """Stage 03's checks: the reference's routes pass (at stage 03 and in the finished package),
 the stubs are "not written yet", and each realistic wrong route fails the checks it should."""
 
+from collections.abc import Iterator
+
 import pytest
 
 from docchat_lab.grading.sandbox import Sandbox
 from tests.stages.stage_answers import (
-    StageAnswer,
-    assert_fails_as_said,
-    assert_reference_passes,
-    assert_stub_not_written,
+    WrongAnswer,
+    expect_wrong_answer_caught,
+    failures,
     run_stage,
-    stage_sandbox,
+    snapshot_files,
     wrong,
 )
 
 STAGE = 3
-__all__ = ["stage_sandbox"]
 
 ROUTES = "api/routes/documents.py"
 QUEUE = "tasks.add_task(process_document, document.id, sessions, settings)\n    return document"
@@ -81,18 +81,26 @@ WRONG = [
 ]
 
 
-def test_the_reference_passes(stage_sandbox: Sandbox) -> None:
-    assert_reference_passes(run_stage(stage_sandbox, STAGE, STAGE))
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(["stage03_routers_and_app_factory"], mode="none") as box:
+        yield box
 
 
-def test_the_finished_package_passes_too(stage_sandbox: Sandbox) -> None:
-    assert_reference_passes(run_stage(stage_sandbox, STAGE, 8))
+def test_the_stub_fails_as_not_written_yet(sandbox: Sandbox) -> None:
+    result = run_stage(sandbox, STAGE, snapshot_files(STAGE - 1))
+    assert result.passed == 0
+    assert "not written yet" in result.checks[0].message, failures(result)
+    assert all(c.kind in ("not-implemented", "not-checked") for c in result.checks)
 
 
-def test_the_stub_is_not_written_yet(stage_sandbox: Sandbox) -> None:
-    assert_stub_not_written(run_stage(stage_sandbox, STAGE, STAGE - 1))
+@pytest.mark.parametrize("at", [STAGE, 8], ids=["at its stage", "in the finished package"])
+def test_the_reference_passes_every_check(sandbox: Sandbox, at: int) -> None:
+    result = run_stage(sandbox, STAGE, snapshot_files(at))
+    assert result.status == "ok", result.detail
+    assert result.passed == len(result.checks), failures(result)
 
 
-@pytest.mark.parametrize("answer", WRONG, ids=lambda a: a.mistake)
-def test_a_wrong_route_fails_the_right_checks(stage_sandbox: Sandbox, answer: StageAnswer) -> None:
-    assert_fails_as_said(run_stage(stage_sandbox, STAGE, STAGE, answer), answer)
+@pytest.mark.parametrize("answer", WRONG, ids=str)
+def test_a_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnswer) -> None:
+    expect_wrong_answer_caught(sandbox, STAGE, answer)
