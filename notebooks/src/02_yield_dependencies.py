@@ -738,6 +738,11 @@ try_yours(2)
 # `docchat-lab reset 02` puts stage 02 back to its stub (your version is kept in
 # `.docchat-lab/history/`).
 #
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex02_yield_dependencies.py`
+# asks for a *transactional* dependency as well, one that commits before the response with
+# `scope="function"` and turns a failed commit into a 409. Check it with `check("ex02")` in a
+# cell, or `docchat-lab check ex02` in a terminal.
+#
 # ## Recap
 #
 # - `return SessionLocal()` never closes the session: its connection stays out of the pool until

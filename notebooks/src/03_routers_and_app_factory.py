@@ -831,6 +831,10 @@ try_yours(3)
 # `docchat-lab reset 03` puts stage 03 back to its stubs (your version is kept in
 # `.docchat-lab/history/`).
 #
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex03_routers.py` has you
+# write a router's decorators and a `create_app` of your own, on an in-memory store. Check it
+# with `check("ex03")` in a cell, or `docchat-lab check ex03` in a terminal.
+#
 # ## Recap
 #
 # - `APIRouter(prefix=..., tags=[...])` groups routes; the route path comes **after** the
