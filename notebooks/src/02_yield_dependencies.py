@@ -147,6 +147,7 @@ def ping_fixed(db: Annotated[Session, Depends(get_db)]) -> dict[str, int]:
     return {"answer": db.scalar(text("SELECT 1"))}
 
 
+# %%
 gc.disable()
 try:
     with TestClient(fixed) as client:
@@ -253,7 +254,6 @@ for path, status, name in [("/missing", 404, "HTTPException"), ("/crash", 500, "
 
 
 # %%
-# erratum 3: with scope="function" the teardown runs after the endpoint, before the response
 from pydantic import BaseModel, field_serializer
 
 
@@ -275,6 +275,8 @@ def function_scope(
     return Done(ok=True)
 
 
+# %%
+# erratum 3: with scope="function" the teardown runs after the endpoint, before the response
 function_order = timeline(steps, events, "GET", "/function-scope")
 assert function_order[2:5] == [
     "return value serialised",
@@ -392,6 +394,7 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
 
 
+# %%
 def fresh_database() -> sessionmaker[Session]:
     db_engine = unpooled_engine(scratch_dir() / "app.db")
     Base.metadata.create_all(db_engine)
@@ -523,6 +526,7 @@ def finish_job_wrongly(job: Job, db: Session) -> None:
     task_notes.append(f"task finished without error; job.status in memory = {job.status!r}")
 
 
+# %%
 jobs = FastAPI()
 
 

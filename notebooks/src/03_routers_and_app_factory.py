@@ -150,7 +150,6 @@ print("POST /documents/ ->", where_you_meant.status_code, where_you_meant.json()
 # we turn that off to see it.
 
 # %%
-# erratum 12: /documents redirects with a 307 to /documents/; a 307 keeps the method and body
 from pydantic import BaseModel
 
 
@@ -169,6 +168,9 @@ def create_slashed(body: NewDocument) -> dict:
 slashed_app = FastAPI()
 slashed_app.include_router(slashed)
 
+
+# %%
+# erratum 12: /documents redirects with a 307 to /documents/; a 307 keeps the method and body
 with TestClient(slashed_app) as client:
     redirect = client.post("/documents", json={"title": "Kettle"}, follow_redirects=False)
     followed = client.post("/documents", json={"title": "Kettle"})
@@ -432,7 +434,6 @@ print("stored:", titles)
 # status for a document that does not exist.
 
 # %%
-# erratum 7: db.query(...).get() is legacy: it warns, and a missing id gives 200 null
 from sqlalchemy.exc import LegacyAPIWarning
 
 legacy = FastAPI()
@@ -443,6 +444,8 @@ def read_legacy(document_id: int, db: SessionDep):
     return db.query(Document).get(document_id)
 
 
+# %%
+# erratum 7: db.query(...).get() is legacy: it warns, and a missing id gives 200 null
 with TestClient(legacy) as client:
     try:
         client.get("/documents/1")
@@ -521,7 +524,6 @@ print("GET /documents/    ->", [d["title"] for d in everything.json()])
 # drops) and none of the columns. The client gets `{}`.
 
 # %%
-# erratum 8: an ORM object returned right after commit() (no response_model) serialises as {}
 from fastapi.encoders import jsonable_encoder
 
 no_model = FastAPI()
@@ -535,6 +537,8 @@ def create_without_model(body: NewDocument, db: SessionDep):
     return document
 
 
+# %%
+# erratum 8: an ORM object returned right after commit() (no response_model) serialises as {}
 with TestClient(no_model) as client:
     created = client.post("/documents/", json={"title": "Mug"})
 
