@@ -69,11 +69,22 @@ def test_create_document_queues_processing_of_its_id(ex: Subject) -> None:
         f"POST /documents/ queued {len(queued)} background tasks; expected one: "
         "tasks.add_task(process_document, document.id, sessions, settings)",
     )
-    expect_equal(
-        queued[0],
-        {"document_id": body["id"], "app": "main", "settings_are_the_apps": True},
-        "POST /documents/: what was queued (the new id, the app's own session factory and "
-        "settings)",
+    task, new_id = queued[0], body["id"]
+    expect(
+        task.get("document_id") == new_id,
+        f"POST /documents/ queued process_document with {task.get('document_id')} as its first "
+        f"argument; expected the new document's id, {new_id}: the task loads it itself",
+    )
+    expect(
+        task.get("app") == "main",
+        f"POST /documents/ queued process_document with a {task.get('sessions_type')} as its "
+        "second argument; expected the app's session factory (`sessions`): the request's "
+        "session is closed, or busy, by the time the task runs",
+    )
+    expect(
+        task.get("settings_are_the_apps") is True,
+        "POST /documents/ queued process_document without the app's settings as its third "
+        "argument; expected `settings`, the ones the app was built with",
     )
 
 

@@ -41,8 +41,11 @@ def _record(document_id: Any, sessions: Any, settings: Any, *rest: Any) -> None:
     owner = next((n for n, app in _built.items() if sessions is app.state.sessions), None)
     _queued.append(
         {
-            "document_id": document_id if isinstance(document_id, int) else repr(document_id),
+            "document_id": document_id
+            if isinstance(document_id, int)
+            else f"a {type(document_id).__name__}",
             "app": owner,
+            "sessions_type": type(sessions).__name__,
             "settings_are_the_apps": owner is not None and settings is _built[owner].state.settings,
         }
     )

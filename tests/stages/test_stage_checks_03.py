@@ -37,7 +37,7 @@ WRONG = [
         QUEUE,
         QUEUE.replace("document.id, sessions", "document.id, session"),
         QUEUED,
-        "the app's own session factory",
+        "a Session as its second argument; expected the app's session factory",
     ),
     wrong(
         "hands the task the ORM object",
@@ -45,7 +45,7 @@ WRONG = [
         QUEUE,
         QUEUE.replace("document.id, sessions", "document, sessions"),
         QUEUED,
-        "the new id",
+        "with a Document as its first argument; expected the new document's id",
     ),
     wrong("queues nothing", ROUTES, QUEUE, "return document", QUEUED, "queued 0"),
     wrong(
