@@ -111,6 +111,8 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 180) -> nbforma
             km=manager,
             timeout=timeout,
             kernel_name="python3",
+            # One stream output per run of prints: how the kernel splits them depends on timing.
+            coalesce_streams=True,
             resources={"metadata": {"path": str(cwd)}},
         )
         client.execute()
@@ -150,7 +152,7 @@ def sources_match(source: Path, target: Path) -> list[str]:
 def notebook_pairs(notebooks_dir: Path) -> list[tuple[Path, Path]]:
     return [
         (src, notebooks_dir / f"{src.stem}.ipynb")
-        for src in sorted((notebooks_dir / "src").glob("[0-9][0-9]_*.py"))
+        for src in sorted((notebooks_dir / "src").glob("[0-9A][0-9]_*.py"))
     ]
 
 

@@ -79,9 +79,13 @@ class OpenAIChatClient:
     async def answer(self, question: str, passages: Sequence[Hit]) -> str:
         """POST the passages and the question to `chat/completions` on self._client.
 
-        No passages: NO_ANSWER, without a call. The whole call must end within self.timeout_s
-        (asyncio.timeout), else LLMTimeoutError; any other HTTP failure or a status other
-        than 200 is an LLMError whose message names what happened. The reply's text comes
+        The JSON body: {"model": self.model, "messages": [...]} with two messages: a "system"
+        one whose content is SYSTEM_PROMPT, and a "user" one whose content is
+        "Passages:\\n[1] <text>\\n\\n[2] <text>\\n\\nQuestion: <question>" (the passages' texts,
+        numbered from 1 as the answer cites them). No passages: NO_ANSWER, without a call.
+        The whole call must end within self.timeout_s (asyncio.timeout), else LLMTimeoutError;
+        any other HTTP failure or a status other than 200 is an LLMError whose message names
+        what happened (never the reply's body: it may echo the key). The reply's text comes
         from _content_of(response).
         """
         ### BEGIN SOLUTION 04

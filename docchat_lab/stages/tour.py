@@ -90,12 +90,13 @@ def try_yours(stage: int | str) -> Tour:
         # No keep-alive: a connection that saw a 500 is closed by uvicorn.
         limits = httpx2.Limits(max_keepalive_connections=0)
         with httpx2.Client(base_url=server.url, timeout=30, limits=limits) as client:
-            for method, path, *body in harness.TOUR:  # (method, path[, JSON body])
+            for method, path, *body in harness.TOUR:  # a JSON body may follow the path
+                shown = f"{method} {path}" + (f" {json.dumps(body[0])}" if body else "")
                 try:
                     response = client.request(method, path, json=body[0] if body else None)
-                    lines.append(f"  {method} {path} -> {_shown(response)}")
+                    lines.append(f"  {shown} -> {_shown(response)}")
                 except httpx2.HTTPError as exc:
-                    lines.append(f"  {method} {path} -> no answer ({type(exc).__name__})")
+                    lines.append(f"  {shown} -> no answer ({type(exc).__name__})")
         crashed = bool(server.log_messages())
     if crashed:
         lines.append(

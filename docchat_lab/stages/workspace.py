@@ -5,6 +5,7 @@ Nothing here ever loses the learner's work: every file is copied into the histor
 """
 
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +62,18 @@ def start() -> tuple[Path, bool]:
     target = package_dir()
     if target.exists():
         return target, False
-    package.write_snapshot(0, target.parent, target.name)
-    (target / "README.md").write_text(README, encoding="utf-8")
+    # Written aside, then renamed into place: two notebooks starting at once (Run All in two
+    # tabs) both see a whole package, and never a half-written one.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".my_docchat-", dir=target.parent) as aside:
+        draft = package.write_snapshot(0, Path(aside), target.name)
+        (draft / "README.md").write_text(README, encoding="utf-8")
+        try:
+            draft.rename(target)
+        except OSError:  # another start won the race: theirs is the same package
+            if not (target / "__init__.py").is_file():
+                raise
+            return target, False
     return target, True
 
 

@@ -103,7 +103,13 @@ def _clean_environ() -> dict[str, str]:
     """This process's environment, minus what would point the lab elsewhere."""
     import os
 
-    skip = {"DOCCHAT_LAB_ROOT", "PYTHONPATH", "JUPYTER_PATH", "JUPYTER_DATA_DIR"}
+    skip = {
+        "DOCCHAT_LAB_ROOT",
+        "DOCCHAT_LAB_EDITION",
+        "PYTHONPATH",
+        "JUPYTER_PATH",
+        "JUPYTER_DATA_DIR",
+    }
     return {k: v for k, v in os.environ.items() if k not in skip}
 
 

@@ -71,3 +71,17 @@ def test_without_a_package_the_learner_is_told_how_to_start(
     monkeypatch.setenv(workspace.PACKAGE_ENV, str(tmp_path / "nothing"))
     with pytest.raises(workspace.WorkspaceError, match="docchat-lab start"):
         workspace.require()
+
+
+def test_starts_at_the_same_moment_make_one_whole_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv(workspace.PACKAGE_ENV, str(tmp_path / "my_docchat"))
+    with ThreadPoolExecutor(8) as pool:
+        created = [c for _path, c in pool.map(lambda _n: workspace.start(), range(8))]
+    assert created.count(True) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my_docchat"]  # no draft left
+    for relative, text in package.snapshot(0).items():
+        assert (tmp_path / "my_docchat" / relative).read_text() == text
