@@ -18,7 +18,7 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 _MARKER = re.compile(r"^# %%(?P<markdown>\s*\[markdown\])?(?P<rest>.*)$")
 _TAGS = re.compile(r"tags=(\[[^\]]*\])")
 # `# %% build="api/deps.py:pagination,get_document"`: a build cell holding those stubs.
-_BUILD = re.compile(r'build="(?P<file>[\w./]+):(?P<names>[\w,]+)"')
+_BUILD = re.compile(r'build="(?P<file>[\w./]+):(?P<names>[\w,.]+)"')
 
 
 @dataclass
@@ -30,17 +30,44 @@ class _Cell:
 
 
 def build_cell_source(spec: str) -> str:
-    """`%%build <file>` and the stubs of the named definitions, as a fresh package has them."""
+    """`%%build <file>` and the stubs of the named definitions, as a fresh package has them.
+
+    `Class.member` names give the class's header with only those members (the rest of the class
+    is given, and a cell that holds some members writes only those).
+    """
     from docchat_lab.stages import workspace
 
     relative, _, names = spec.partition(":")
-    stubs = []
+    stubs: list[str] = []
+    members: dict[str, list[str]] = {}
     for name in names.split(","):
         stub = workspace.stub_of(relative, name)
         if stub is None:
             raise ValueError(f"build cell: {relative} has no definition {name!r}")
-        stubs.append(stub.rstrip("\n"))
+        owner, _, member = name.partition(".")
+        if not member:
+            stubs.append(stub.rstrip("\n"))
+        elif owner not in members:
+            members[owner] = [stub.rstrip("\n")]
+            stubs.append(owner)  # the class's place among the cell's definitions
+        else:
+            members[owner].append(stub.rstrip("\n"))
+    for owner, bodies in members.items():
+        header = _class_header(workspace.stub_of(relative, owner) or "")
+        stubs[stubs.index(owner)] = header + "\n" + "\n\n".join(bodies)
     return f"%%build {relative}\n" + "\n\n\n".join(stubs)
+
+
+def _class_header(source: str) -> str:
+    """A class's lines up to its first member (decorators and `class ...:`), comments dropped."""
+    import ast
+
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ClassDef)
+    lines = source.splitlines()[: node.body[0].lineno - 1]
+    while lines and (not lines[-1].strip() or lines[-1].strip().startswith("#")):
+        lines.pop()
+    return "\n".join(lines)
 
 
 def read_percent(path: Path) -> nbformat.NotebookNode:

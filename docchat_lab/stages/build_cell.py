@@ -62,8 +62,9 @@ def build(line: str, cell: str) -> BuildResult:
     root = workspace.require()
     path = root / relative
     shown = f"{package.LEARNER}/{relative}"
+    text = path.read_text(encoding="utf-8") if path.is_file() else package.snapshot(0)[relative]
     try:
-        _imports, pieces = definitions.cell_parts(cell)
+        _imports, pieces = definitions.cell_pieces(text, cell, shown)
     except definitions.DefinitionError as exc:
         return BuildResult(f"Nothing written: {exc}.")
     wanted = {name: "".join(lines) for lines, name in pieces}
@@ -74,7 +75,6 @@ def build(line: str, cell: str) -> BuildResult:
             f"This cell still holds the stub of {names}. Write your version in this cell and run "
             f"it again, or edit {shown} in the editor; either way, then run the check below."
         )
-    text = path.read_text(encoding="utf-8") if path.is_file() else package.snapshot(0)[relative]
     records = _records()
     changed_elsewhere = []
     for name, code in wanted.items():

@@ -1,7 +1,9 @@
 """Top-level definitions of a Python file, found by name: read one, replace one, keep the rest.
 
 The learner's files are theirs: a build cell or a reset touches only the definitions it names,
-never the lines around them.
+never the lines around them. A class member is named `Class.member` (a method or an attribute,
+with the comment lines right above it): a cell that holds only some members of a class writes
+those members and keeps the rest of the file's class.
 """
 
 import ast
@@ -55,7 +57,29 @@ def definitions(text: str, where: str = "<file>") -> list[Definition]:
 
 
 def find(text: str, name: str, where: str = "<file>") -> Definition | None:
+    owner, _, member = name.partition(".")
+    if member:
+        return next((d for d in members(text, owner, where) if d.name == name), None)
     return next((d for d in definitions(text, where) if d.name == name), None)
+
+
+def members(text: str, class_name: str, where: str = "<file>") -> list[Definition]:
+    """The named statements of top-level class `class_name`, as `Class.member`.
+
+    Each starts at the comment lines right above it, so a member's comment travels with it.
+    """
+    lines = text.splitlines()
+    for node in _parse(text, where).body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            found = []
+            for child in node.body:
+                first = _first_line(child)
+                while first - 1 > node.lineno and lines[first - 2].strip().startswith("#"):
+                    first -= 1
+                for name in _names(child):
+                    found.append(Definition(f"{class_name}.{name}", first, child.end_lineno or 0))
+            return found
+    return []
 
 
 def source_of(text: str, name: str, where: str = "<file>") -> str | None:
@@ -81,17 +105,38 @@ def replace(text: str, new_code: str, where: str = "<file>") -> tuple[str, list[
     added after its imports. Returns the new text and the names written. Anything else in
     `new_code` is an error: a build cell writes definitions, not statements to run.
     """
-    imports, pieces = cell_parts(new_code)
+    imports, pieces = cell_pieces(text, new_code, where)
     lines = _lines(text.splitlines(keepends=True), 1, None)
     written = []
     for new_lines, name in pieces:
         current = find("".join(lines), name, where)
-        if current is None:
+        if current is None and "." in name:  # a new member goes at the end of its class
+            owner = find("".join(lines), name.partition(".")[0], where)
+            assert owner is not None  # cell_pieces splits only classes the file has
+            lines[owner.last : owner.last] = ["\n", *new_lines]
+        elif current is None:
             lines += ["\n", "\n", *new_lines]
         else:
             lines[current.first - 1 : current.last] = new_lines
         written.append(name)
     return _add_imports(lines, imports, new_code.splitlines(keepends=True)), written
+
+
+def cell_pieces(
+    text: str, new_code: str, where: str = "<file>"
+) -> tuple[list[ast.Import | ast.ImportFrom], list[tuple[list[str], str]]]:
+    """`cell_parts`, with a class that lacks some members of the file's class split into them."""
+    imports, pieces = cell_parts(new_code)
+    split: list[tuple[list[str], str]] = []
+    for piece_lines, name in pieces:
+        piece = "".join(piece_lines)
+        mine = members(piece, name)
+        theirs = {d.name for d in members(text, name, where)}
+        if not mine or not theirs or theirs <= {d.name for d in mine}:
+            split.append((piece_lines, name))
+            continue
+        split += [(_lines(piece_lines, d.first, d.last), d.name) for d in mine]
+    return imports, split
 
 
 def cell_parts(

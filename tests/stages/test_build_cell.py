@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from docchat_lab.stages import build_cell, workspace
+from docchat_lab.stages import build_cell, definitions, package, workspace
 
 
 def _stub() -> str:
@@ -70,3 +70,27 @@ def test_an_import_the_file_lacks_is_added_with_the_definition(lab: Path) -> Non
     text = (lab / "api" / "deps.py").read_text()
     assert text.count("import json\n") == 1
     assert text.index("import json") < text.index("def pagination(")
+
+
+SETTINGS_MEMBERS = ["model_config", "_split_origins", "_origins_are_bare", "_overlap_below_size"]
+
+
+def _settings_cell(stage: int) -> str:
+    """Stage 07's cell: the class header and only the members the learner writes."""
+    text = package.snapshot(stage)["core/config.py"]
+    bodies = [definitions.source_of(text, f"Settings.{m}") or "" for m in SETTINGS_MEMBERS]
+    assert all(bodies)
+    return "class Settings(BaseSettings):\n" + "\n".join(bodies)
+
+
+def test_a_cell_with_some_members_of_a_class_writes_those_and_keeps_the_rest(lab: Path) -> None:
+    config = lab / "core" / "config.py"
+    assert "still holds the stub" in build_cell.build("core/config.py", _settings_cell(0)).message
+    result = build_cell.build("core/config.py", _settings_cell(7))
+    assert result.written == tuple(f"Settings.{m}" for m in SETTINGS_MEMBERS)
+    assert config.read_text() == package.snapshot(7)["core/config.py"]  # the given fields stay
+    config.write_text(config.read_text().replace("extra=", "# edited\n        extra="))
+    refused = build_cell.build("core/config.py", _settings_cell(7))
+    assert "Settings.model_config" in refused.message
+    assert "--overwrite" in refused.message
+    assert "# edited" in config.read_text()
