@@ -33,6 +33,8 @@ async def get_db(
 ) -> AsyncIterator[Session]:
     """One session per request, closed whatever happens; exceptions pass through untouched.
 
+    It never commits: the routes do, where a failed commit can still become the response.
+
     Opening a session connects to nothing, so this needs no thread. The routes hand the
     session to `db_read` or `db_write`, which use it on the database's own threads and
     give its connection back there, in the same hop (see docchat/core/db_executor.py).

@@ -449,6 +449,11 @@ try_yours(1)
 # which stages pass, and `docchat-lab reset 01` puts stage 01 back to its stubs (your version is
 # kept in `.docchat-lab/history/`).
 #
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex01_dependencies.py` adds an
+# API-key dependency beside pagination: no header is a 401, an unknown key a 403, and a test swaps
+# the keys with `dependency_overrides`. Check it with `check("ex01")` in a cell, or `docchat-lab
+# check ex01` in a terminal.
+#
 # ## Recap
 #
 # - A dependency is a function FastAPI calls for each request; its parameters are read from the

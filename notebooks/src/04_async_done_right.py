@@ -514,6 +514,10 @@ try_yours(4)
 # stages pass, and `docchat-lab reset 04` puts stage 04 back to its stubs (your version is kept
 # in `.docchat-lab/history/`).
 #
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex04_async.py` has you fix
+# endpoints that block the event loop, on a small app of its own. Check it with `check("ex04")` in
+# a cell, or `docchat-lab check ex04` in a terminal.
+#
 # ## Recap
 #
 # - A blocking call inside `async def` stalls every request, even `/ping`. `await`, a plain `def`

@@ -756,6 +756,11 @@ try_yours(5)
 # stages pass, and `docchat-lab reset 05` puts stage 05 back to its stubs (your version is kept
 # in `.docchat-lab/history/`).
 #
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex05_cors_middleware.py`
+# builds CORS from a list and a timing middleware on a small app of its own, with the credentials
+# rule checked both ways. Check it with `check("ex05")` in a cell, or `docchat-lab check ex05` in a
+# terminal.
+#
 # ## Recap
 #
 # - An origin is scheme + host + port. `localhost:3000` and `localhost:8000` are different

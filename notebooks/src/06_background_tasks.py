@@ -483,6 +483,10 @@ try_yours(6)
 # > flag that start-up or a periodic job checks). Choose a queue when the mail server is flaky
 # > and you want retries, or when the work is heavy. Either way, the task gets the user's id.
 #
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex06_background_tasks.py` has
+# you accept an upload at once and process it in the background, on a small app of its own. Check
+# it with `check("ex06")` in a cell, or `docchat-lab check ex06` in a terminal.
+#
 # ## Recap
 #
 # - Slow work: answer `202` with an id, do the work in a background task, let the client poll a

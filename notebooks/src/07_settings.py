@@ -641,6 +641,10 @@ try_yours(7)
 # which stages pass, and `docchat-lab reset 07` puts stage 07 back to its stubs (your version is
 # kept in `.docchat-lab/history/`).
 #
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex07_settings.py` asks for
+# settings that fail fast and keep a secret out of every error and `repr`. Check it with
+# `check("ex07")` in a cell, or `docchat-lab check ex07` in a terminal.
+#
 # ## Recap
 #
 # - `BaseSettings` fills typed fields from the environment (with a prefix) and a `.env` file;

@@ -768,6 +768,10 @@ check("08")
 # `docchat-lab reset 08` puts stage 08 back to its stubs (your version is kept in
 # `.docchat-lab/history/`).
 #
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex08_testing.py` asks for
+# tests of a small app, graded by the bugs they catch. Check it with `check("ex08")` in a cell, or
+# `docchat-lab check ex08` in a terminal.
+#
 # ## Recap
 #
 # - `TestClient` calls the app in-process through `httpx2` (install `httpx2`, not `httpx`, on
