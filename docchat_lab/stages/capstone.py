@@ -19,7 +19,6 @@ from docchat_lab.stages.contract import ContractResult, walk
 from docchat_lab.stages.tour import import_fresh
 
 SERVER_NAME = "my-docchat"
-_APP_STAGES = package.LAST_STAGE - 1  # stage 08 is the tests: the app serves without them
 
 
 def reference_edition() -> bool:
@@ -41,8 +40,20 @@ class Served:
         return "\n".join([f"Your {package.LEARNER} {state}:", *self.lines])
 
 
-def _stubs(items: list[str]) -> str:
-    return ", ".join(f"{item.split(': ')[1]}() in {item.split(': ')[0]}" for item in items)
+def _stubs_by_stage(up_to_stage: int) -> list[str]:
+    """One line per stage and file that still has stubs: `stage 02: get_db() in api/deps.py`."""
+    lines, before = [], set[str]()
+    for stage in range(1, up_to_stage + 1):
+        left = workspace.unwritten(stage)
+        by_file: dict[str, list[str]] = {}
+        for item in left:
+            if item not in before:
+                relative, name = item.split(": ")
+                by_file.setdefault(relative, []).append(f"{name}()")
+        before.update(left)
+        for relative, names in by_file.items():
+            lines.append(f"  stage {stage:02d}: {', '.join(names)} in {relative}")
+    return lines
 
 
 def serve_yours() -> Served:
@@ -50,13 +61,15 @@ def serve_yours() -> Served:
     from docchat_lab.notebook import scratch_dir
 
     try:
-        left = workspace.unwritten(package.LAST_STAGE)
-        blocking = workspace.unwritten(_APP_STAGES)
+        left = _stubs_by_stage(package.LAST_STAGE)
     except workspace.WorkspaceError as exc:
         return Served(None, [f"  {exc}"])
-    if blocking:
-        return Served(None, [f"  still a stub: {_stubs(blocking)}", "  write them first."])
-    notes = [f"  (your tests are still stubs: {_stubs(left)})"] if left else []
+    # Stage 08 is the package's tests: the app serves without them.
+    tests = [line for line in left if line.startswith(f"  stage {package.LAST_STAGE:02d}")]
+    if blocking := [line for line in left if line not in tests]:
+        done = "write them in their notebooks, then run this cell again"
+        return Served(None, ["  these are still stubs:", *blocking, f"  ({done})"])
+    notes = ["  it serves without your tests, which are still stubs:", *tests] if tests else []
     try:
         import_fresh()
         config = __import__(f"{package.LEARNER}.core.config", fromlist=["Settings"])
