@@ -4,11 +4,12 @@ Each bug is a mistake a DocChat could really make, put at the edge of the refere
 request or the answer is changed on its way, and the copy records, as the judge's evidence,
 that a request reached the place where it differs from the reference. It runs only in the app
 process (docchat_lab/grading/app_server.py): a learner's process never holds this code, nor
-learns which copy it talks to. Each test gets a new app: its own in-memory database.
+learns which copy it talks to. Each test gets a new app: its own new database file.
 """
 
 import asyncio
 import json
+import tempfile
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,19 @@ MAX_LIMIT = 100
 Pairs = list[tuple[str, str]]
 
 
-def _settings() -> Settings:
+def _settings(database: Path) -> Settings:
     # One thread of each kind: every copy lives in one process, whose threads are limited.
-    return Settings(_env_file=None, database_url="sqlite://", openai_api_key=None, threads=1)
+    # A file, not "sqlite://": the one shared in-memory connection lets a background task's
+    # rollback undo a DELETE that another thread has not committed yet.
+    url = f"sqlite:///{database}"
+    return Settings(_env_file=None, database_url=url, openai_api_key=None, threads=1)
 
 
 class _Running:
     """One reference app with its lifespan started; stop() runs its shutdown (its threads end)."""
 
-    def __init__(self) -> None:
-        self.app = create_app(_settings())
+    def __init__(self, database: Path) -> None:
+        self.app = create_app(_settings(database))
         self.state: dict[str, Any] = {}
         self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._task: asyncio.Future[Any] | None = None
@@ -76,10 +80,11 @@ def _document_id(path: str) -> int | None:
 class Served:
     """One copy as the app process serves it: an ASGI app in front of a fresh reference app."""
 
-    def __init__(self, variant: str) -> None:
+    def __init__(self, variant: str, folder: Path) -> None:
         if variant != "reference" and variant not in BUGS:
             raise ValueError(f"no variant {variant!r}")
         self.variant = variant
+        self.folder = folder
         self.requests = 0
         self.resets = 0
         self.diverged = False
@@ -98,7 +103,8 @@ class Served:
         while self._stale:
             await self._stale.pop().stop()
         if self._running is None:
-            self._running = _Running()
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._running = _Running(self.folder / f"test-{self.resets}.db")
             await self._running.start()
         return self._running
 
@@ -175,18 +181,21 @@ class Served:
 
 
 def serve(variant: str, folder: Path) -> Served:
-    """A copy of DocChat for `variant` (its folder is unused: each test's database is in memory)."""
-    return Served(variant)
+    """A copy of DocChat for `variant`: each test's database is a new file in `folder`."""
+    return Served(variant, folder)
 
 
 def warm_up() -> None:
-    async def requests() -> None:
-        served = serve("reference", Path.cwd())
+    async def requests(folder: Path) -> None:
+        served = serve("reference", folder)
         body = b'{"title": "t", "content": "Descale the kettle."}'
         headers = [("content-type", "application/json")]
         await asgi_driver.request(served.app, "POST", "/documents/", headers, body, {})
         await asgi_driver.request(served.app, "GET", "/documents/?limit=101", [], b"", {})
         served.reset()
         await served._current()
+        served.reset()
+        await served._current()  # stops the last app, so its files can go
 
-    asyncio.run(requests())
+    with tempfile.TemporaryDirectory(prefix="stage08-warm-") as folder:
+        asyncio.run(requests(Path(folder)))
