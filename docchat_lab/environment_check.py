@@ -35,7 +35,7 @@ def _python_of(source: str) -> str:
     """A cell as Python: IPython's own rewriting of its magics (`%time`, `!pip`)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    return str(TransformerManager().transform_cell(source))
+    return str(TransformerManager().transform_cell(source))  # type: ignore[no-untyped-call]
 
 
 def modules_the_notebooks_use(notebooks: Path) -> set[str]:
