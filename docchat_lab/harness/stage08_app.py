@@ -10,6 +10,7 @@ learns which copy it talks to. Each test gets a new app: its own new database fi
 import asyncio
 import json
 import tempfile
+import threading
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ BUGS = {
     "ask_without_sources": "POST /chat/ask answers with no sources",
 }
 MAX_LIMIT = 100
+# Eight copies of DocChat share this process, each with its database threads, under the
+# sandbox's address-space limit: at the default 8 MB of stack each, threads (and so
+# requests) failed at random once enough were alive. 1 MB is plenty for DocChat's threads.
+THREAD_STACK_BYTES = 1024 * 1024
 Pairs = list[tuple[str, str]]
 
 
@@ -104,7 +109,9 @@ class Served:
             await self._stale.pop().stop()
         if self._running is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._running = _Running(self.folder / f"test-{self.resets}.db")
+            # A name no other copy or run can have: runs may share the app process's folder.
+            database = Path(tempfile.mkdtemp(prefix=f"{self.variant}-", dir=self.folder))
+            self._running = _Running(database / "docchat.db")
             await self._running.start()
         return self._running
 
@@ -182,6 +189,7 @@ class Served:
 
 def serve(variant: str, folder: Path) -> Served:
     """A copy of DocChat for `variant`: each test's database is a new file in `folder`."""
+    threading.stack_size(THREAD_STACK_BYTES)
     return Served(variant, folder)
 
 
@@ -194,8 +202,11 @@ def warm_up() -> None:
         await asgi_driver.request(served.app, "GET", "/documents/?limit=101", [], b"", {})
         served.reset()
         await served._current()
+        # Nothing left running: this process is forked for every run, and a fork copies a
+        # running app's locks but not its threads.
         served.reset()
-        await served._current()  # stops the last app, so its files can go
+        while served._stale:
+            await served._stale.pop().stop()
 
     with tempfile.TemporaryDirectory(prefix="stage08-warm-") as folder:
         asyncio.run(requests(Path(folder)))
