@@ -1,6 +1,7 @@
 """Run one exercise's checks against one submission: spawn a worker, judge, always clean up."""
 
 import base64
+import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -170,6 +171,8 @@ def run_exercise(
 ) -> ExerciseResult:
     """Grade one exercise of one submission. Never raises for anything the submission does."""
     limits = limits or sandbox.limits
+    if exercise.min_time_s > limits.time_s:
+        limits = dataclasses.replace(limits, time_s=exercise.min_time_s)
     started = time.monotonic()
     result = ExerciseResult(exercise.id, exercise.slug, exercise.points)
     checks = [(name, fn, False) for name, fn in exercise.checks()]
