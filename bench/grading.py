@@ -41,7 +41,8 @@ from docchat_lab.grading.grade import grade
 from docchat_lab.grading.manifest import exercises
 jobs = int(sys.argv[3]) or None
 # The same units on both sides: the eight drills (a side with stages grades them too).
-only = {"only": [e.id for e in exercises()]} if "only" in inspect.signature(grade).parameters else {}
+drills = [e.id for e in exercises()]
+only = {"only": drills} if "only" in inspect.signature(grade).parameters else {}
 result = grade(Path(sys.argv[1]), Path(sys.argv[2]), jobs=jobs, show_progress=False, **only)
 runs = {}
 for learner in result.learners:
