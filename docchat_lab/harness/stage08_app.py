@@ -194,19 +194,12 @@ def serve(variant: str, folder: Path) -> Served:
 
 
 def warm_up() -> None:
-    async def requests(folder: Path) -> None:
-        served = serve("reference", folder)
-        body = b'{"title": "t", "content": "Descale the kettle."}'
-        headers = [("content-type", "application/json")]
-        await asgi_driver.request(served.app, "POST", "/documents/", headers, body, {})
-        await asgi_driver.request(served.app, "GET", "/documents/?limit=101", [], b"", {})
-        served.reset()
-        await served._current()
-        # Nothing left running: this process is forked for every run, and a fork copies a
-        # running app's locks but not its threads.
-        served.reset()
-        while served._stale:
-            await served._stale.pop().stop()
+    """Import and build DocChat once, before the fork: no request, no thread, nothing running.
 
+    This process is forked for every run, and a fork copies a thread's locks but not the thread.
+    """
+    threading.stack_size(THREAD_STACK_BYTES)
     with tempfile.TemporaryDirectory(prefix="stage08-warm-") as folder:
-        asyncio.run(requests(Path(folder)))
+        app = create_app(_settings(Path(folder) / "warm.db"))
+        app.openapi()  # builds the models' validators and the schema, the slow part
+        app.state.engine.dispose()

@@ -35,7 +35,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
 def test_reference_answers_score_full_marks(graded) -> None:
     result, _out = graded
     reference = next(lr for lr in result.learners if lr.learner == "reference")
-    assert reference.total == result.max_total == sum(e.points for e in graded_units())
+    trouble = [(r.exercise, r.status, r.detail) for r in reference.exercises if r.score < r.points]
+    assert reference.total == result.max_total == sum(e.points for e in graded_units()), trouble
     assert all(r.status == "ok" for r in reference.exercises)
 
 
@@ -44,7 +45,9 @@ def test_shipped_stubs_score_zero(graded) -> None:
     stubs = next(lr for lr in result.learners if lr.learner == "as-shipped")
     assert stubs.total == 0
     # A stage's first check says what is not written yet; the rest are not run after it.
-    assert {c.kind for r in stubs.exercises for c in r.checks} == {"not-implemented", "not-checked"}
+    kinds = {c.kind for r in stubs.exercises for c in r.checks}
+    trouble = [(r.exercise, r.status, r.detail) for r in stubs.exercises if r.status != "ok"]
+    assert kinds == {"not-implemented", "not-checked"}, trouble
 
 
 def test_grades_csv_has_a_column_per_exercise_and_the_total(graded) -> None:
