@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from docchat_lab.stages.definitions import parse
+
 # Never in a worker's image: the judge's checks and expected values, and the reference app
 # (whose code is the answer to every stage).
 JUDGE_ONLY = ("docchat_lab.checks", "docchat")
@@ -35,7 +37,7 @@ def _imported(name: str, roots: tuple[str, ...]) -> set[str]:
     if origin is None or origin.suffix != ".py":
         return set()
     found: set[str] = set()
-    for node in ast.walk(ast.parse(origin.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse(origin.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
