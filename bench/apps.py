@@ -15,12 +15,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, defer, sessionmaker
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
 
 from docchat.api.deps import Page, get_llm, pagination
-from docchat.api.routes.documents import page_of_documents
 from docchat.api.timing import HEADER
 from docchat.core.config import Settings, get_settings
 from docchat.core.db import build_engine, build_session_factory
@@ -78,6 +78,21 @@ def _peer_app() -> tuple[FastAPI, sessionmaker[Session]]:
     app = FastAPI()
     install_middleware(app, settings)
     return app, sessions
+
+
+# The template's query: Document objects, as its `select(Item).offset().limit()`; given the
+# head start DocChat's list had before it read rows (built once, the content deferred).
+_TEMPLATE_PAGE = (
+    select(Document)
+    .options(defer(Document.content))
+    .order_by(Document.id)
+    .offset(bindparam("skip"))
+    .limit(bindparam("limit"))
+)
+
+
+def page_of_documents(session: Session, page: Page) -> list[Document]:
+    return list(session.scalars(_TEMPLATE_PAGE, {"skip": page.skip, "limit": page.limit}))
 
 
 def _template_route(app: FastAPI, db: Any) -> None:

@@ -21,7 +21,11 @@ TIMEOUT_S = 20.0
 
 
 async def _many_clients(url: str) -> list[int | str]:
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    # uvicorn closes a connection idle for 5 s; one reused just as it closes fails with a
+    # ReadError, which is no stall. Idle ones are dropped after 1 s here, long before that.
+    limits = httpx.Limits(
+        max_connections=CLIENTS, max_keepalive_connections=CLIENTS, keepalive_expiry=1.0
+    )
     async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT_S, limits=limits) as client:
 
         async def one_client(n: int) -> list[int | str]:

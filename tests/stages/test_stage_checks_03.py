@@ -20,7 +20,7 @@ STAGE = 3
 ROUTES = "api/routes/documents.py"
 QUEUE = "tasks.add_task(process_document, document.id, sessions, settings)\n    return document"
 QUEUED = {"test_create_document_queues_processing_of_its_id"}
-LIST = "async def list_documents(session: SessionDep, page: PageDep) -> list[Document]:"
+LIST = "async def list_documents(session: SessionDep, page: PageDep) -> list[DocumentOut]:"
 
 WRONG = [
     wrong(
