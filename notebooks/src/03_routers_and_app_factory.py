@@ -471,7 +471,6 @@ print("warnings shown     ->", missing.status_code, missing.text)
 # ORM object's attributes:
 
 # %%
-# erratum 7: use db.get(Model, id) with a 404, and db.scalars(select(...)).all() for lists
 from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict
 
@@ -501,6 +500,7 @@ def read_modern(document_id: int, db: SessionDep) -> Document:
 
 
 # %%
+# erratum 7: use db.get(Model, id) with a 404, and db.scalars(select(...)).all() for lists
 with TestClient(modern) as client:
     found = client.get("/documents/1")
     not_found = client.get("/documents/999")

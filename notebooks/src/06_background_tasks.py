@@ -337,9 +337,28 @@ port = free_port()
 print("slow_jobs.py written")
 
 # %% [markdown]
-# The client gets its `200`; the process is killed while the task waits; a new process starts on
-# the same port, like a restart; then the cell gives the go-ahead. The result never appears: the
-# only process that knew about the task is gone.
+# First, the observation works. A **graceful** stop (`SIGTERM`, what a deploy sends first) lets
+# uvicorn finish what is running: it stops taking requests, then waits for every running task.
+# Here the stop comes while the task waits, and the go-ahead only after it:
+
+# %%
+# erratum 22: a graceful stop waits for the running task (the marker can appear)
+marker = workdir / "task-graceful.txt"
+server = start_uvicorn("slow_jobs:app", workdir, port)
+httpx2.post(f"http://127.0.0.1:{port}/jobs", params={"path": str(marker)})
+wait_for(marker.with_name(marker.name + ".started").exists, "the task to start")
+server.terminate()  # SIGTERM: no new requests, running tasks may finish
+marker.with_name(marker.name + ".go").write_text("go")
+server.wait(timeout=60)
+
+assert marker.read_text() == "done", "uvicorn waited for the task before it exited"
+print("after a graceful stop, the task finished:", marker.exists())
+
+# %% [markdown]
+# Now a crash. The client gets its `200`; the process is killed while the task waits; a new
+# process starts on the same port, like a restart; the cell gives the go-ahead, then stops the new
+# process gracefully, so any task it held would have to finish first. The result never appears:
+# the only process that knew about the task is gone.
 
 # %%
 # erratum 22: tasks are lost on restart and never retried
@@ -353,8 +372,8 @@ first.wait()
 second = start_uvicorn("slow_jobs:app", workdir, port)  # the restart
 marker.with_name(marker.name + ".go").write_text("go")  # a task still alive could finish now
 httpx2.get(f"http://127.0.0.1:{port}/openapi.json")  # the new process is up and serving
-second.kill()
-second.wait()
+second.terminate()  # graceful: a task this process held would finish before wait() returns
+second.wait(timeout=60)
 
 assert accepted_job.status_code == 200
 assert accepted_job.json() == {"accepted": True}
