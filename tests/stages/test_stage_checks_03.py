@@ -1,17 +1,8 @@
 """Stage 03's checks: the reference's routes pass (at stage 03 and in the finished package),
 the stubs are "not written yet", and each realistic wrong route fails the checks it should."""
 
-from collections.abc import Iterator
-
-import pytest
-
-from docchat_lab.grading.sandbox import Sandbox
 from tests.stages.stage_answers import (
-    WrongAnswer,
-    expect_wrong_answer_caught,
-    failures,
-    run_stage,
-    snapshot_files,
+    StageChecksWithWrongAnswers,
     wrong,
 )
 
@@ -81,26 +72,8 @@ WRONG = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(["stage03_routers_and_app_factory"], mode="none") as box:
-        yield box
-
-
-def test_the_stub_fails_as_not_written_yet(sandbox: Sandbox) -> None:
-    result = run_stage(sandbox, STAGE, snapshot_files(STAGE - 1))
-    assert result.passed == 0
-    assert "not written yet" in result.checks[0].message, failures(result)
-    assert all(c.kind in ("not-implemented", "not-checked") for c in result.checks)
-
-
-@pytest.mark.parametrize("at", [STAGE, 8], ids=["at its stage", "in the finished package"])
-def test_the_reference_passes_every_check(sandbox: Sandbox, at: int) -> None:
-    result = run_stage(sandbox, STAGE, snapshot_files(at))
-    assert result.status == "ok", result.detail
-    assert result.passed == len(result.checks), failures(result)
-
-
-@pytest.mark.parametrize("answer", WRONG, ids=str)
-def test_a_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnswer) -> None:
-    expect_wrong_answer_caught(sandbox, STAGE, answer)
+class TestStage03(StageChecksWithWrongAnswers):
+    stage = 3
+    harness = "stage03_routers_and_app_factory"
+    checks = 8
+    wrong = WRONG

@@ -1,14 +1,9 @@
 """Stage 06's checks: the stub fails as "not written yet", the reference passes, and each
 realistic wrong answer fails exactly the checks that catch it, with a message that says why."""
 
-from collections.abc import Iterator
-
-import pytest
-
 from docchat_lab.grading.sandbox import Sandbox
 from tests.stages.stage_answers import (
-    WrongAnswer,
-    expect_wrong_answer_caught,
+    StageChecksWithWrongAnswers,
     failures,
     run_stage,
     snapshot_files,
@@ -85,32 +80,20 @@ WRONG = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(["stage06_background_tasks"], mode="none") as box:
-        yield box
+class TestStage06(StageChecksWithWrongAnswers):
+    stage = 6
+    harness = "stage06_background_tasks"
+    checks = 8
+    stub_says = (
+        "not written yet: process_document, recover_unfinished in my_docchat/services/processing.py"
+    )
+    wrong = WRONG
 
-
-def test_the_stub_is_not_written_yet_and_the_reference_passes(sandbox: Sandbox) -> None:
-    stub = run_stage(sandbox, 6, snapshot_files(5))
-    assert stub.passed == 0
-    assert "not written yet: process_document" in stub.checks[0].message
-    assert {c.kind for c in stub.checks} <= {"not-implemented", "not-checked"}
-    reference = run_stage(sandbox, 6, snapshot_files(6))
-    assert failures(reference) == {}
-    assert len(reference.checks) == 8
-
-
-@pytest.mark.parametrize("answer", WRONG, ids=str)
-def test_a_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnswer) -> None:
-    expect_wrong_answer_caught(sandbox, 6, answer)
-
-
-def test_no_except_clauses_leave_documents_processing(sandbox: Sandbox) -> None:
-    edit = (PROCESSING, TRY, "    return _index(document_id, sessions, settings)\n" + TRY)
-    failed = failures(run_stage(sandbox, 6, snapshot_files(6, [edit])))
-    assert set(failed) == {NOTHING_TO_SEARCH, CRASH, DATABASE, DELETED}, failed
-    for name in (NOTHING_TO_SEARCH, CRASH, DATABASE):
-        assert "left 'processing'" in failed[name], failed[name]
-        assert "the background task raised" in failed[name], failed[name]
-    assert "deleted meanwhile raised" in failed[DELETED], failed[DELETED]
+    def test_no_except_clauses_leave_documents_processing(self, sandbox: Sandbox) -> None:
+        edit = (PROCESSING, TRY, "    return _index(document_id, sessions, settings)\n" + TRY)
+        failed = failures(run_stage(sandbox, 6, snapshot_files(6, [edit])))
+        assert set(failed) == {NOTHING_TO_SEARCH, CRASH, DATABASE, DELETED}, failed
+        for name in (NOTHING_TO_SEARCH, CRASH, DATABASE):
+            assert "left 'processing'" in failed[name], failed[name]
+            assert "the background task raised" in failed[name], failed[name]
+        assert "deleted meanwhile raised" in failed[DELETED], failed[DELETED]
