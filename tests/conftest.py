@@ -56,3 +56,15 @@ def make_client(clean_env: Path) -> Iterator[Callable[..., TestClient]]:
             return stack.enter_context(test_client)
 
         yield build
+
+
+# Real servers (tests/servers): PostgreSQL and Redis, started on first use in a session.
+from tests.servers import (  # noqa: E402
+    postgres_url,
+    postgresql,
+    postgresql_proc,
+    redis_proc,
+    redis_url,
+)
+
+__all__ = ["postgres_url", "postgresql", "postgresql_proc", "redis_proc", "redis_url"]
