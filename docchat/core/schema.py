@@ -77,5 +77,9 @@ def prepare(engine: Engine) -> None:
     """At start-up: upgrade an embedded SQLite database; check any other."""
     if engine.dialect.name == "sqlite":
         upgrade(engine)
-    else:
+        return
+    try:
         check_current(engine)
+    except SchemaBehindError:
+        engine.dispose()  # the app will not start: keep no connection open
+        raise
