@@ -60,6 +60,7 @@ def make_client(clean_env: Path) -> Iterator[Callable[..., TestClient]]:
 
 # Real servers (tests/servers): PostgreSQL and Redis, started on first use in a session.
 from tests.servers import (  # noqa: E402
+    empty_postgres_url,
     postgres_url,
     postgresql,
     postgresql_proc,
@@ -67,4 +68,11 @@ from tests.servers import (  # noqa: E402
     redis_url,
 )
 
-__all__ = ["postgres_url", "postgresql", "postgresql_proc", "redis_proc", "redis_url"]
+__all__ = [
+    "empty_postgres_url",
+    "postgres_url",
+    "postgresql",
+    "postgresql_proc",
+    "redis_proc",
+    "redis_url",
+]

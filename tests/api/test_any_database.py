@@ -56,7 +56,7 @@ def test_a_control_character_in_an_upload_is_a_422_that_says_so(
 def test_a_control_character_in_a_file_name_is_a_422(client: TestClient) -> None:
     # Written by hand: an HTTP client would percent-encode the control character.
     body = (
-        b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ket\x01tle.txt\"\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="ket\x01tle.txt"\r\n'
         b"Content-Type: text/plain\r\n\r\n" + KETTLE.encode() + b"\r\n--b--\r\n"
     )
     headers = {"Content-Type": "multipart/form-data; boundary=b"}

@@ -8,7 +8,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
-from psycopg import Connection
 from sqlalchemy import create_engine, inspect, text
 
 from docchat.cli import main
@@ -17,7 +16,6 @@ from docchat.core.db import build_engine
 from docchat.main import create_app
 from docchat.models import Base
 from tests.docchat_testkit import make_settings
-from tests.servers import pg_url
 
 # Made by the migrations, not by the models: each database's own search objects.
 NOT_IN_MODELS = {"docchat_claims", "chunk_fts", "search_vector", "ix_chunks_search_vector"}
@@ -77,30 +75,20 @@ def test_a_sqlite_file_made_before_migrations_is_stamped_and_upgraded(clean_env:
     engine.dispose()
 
 
-@pytest.fixture
-def empty_postgres(postgresql: Connection[Any]) -> str:
-    """A database on the test server with no schema at all."""
-    postgresql.autocommit = True
-    postgresql.execute("DROP DATABASE IF EXISTS docchat_empty")
-    postgresql.execute("CREATE DATABASE docchat_empty")
-    info = postgresql.info
-    return pg_url(info.host, info.port, info.user, "docchat_empty", info.password)
-
-
 def test_postgresql_behind_is_refused_until_docchat_db_upgrade(
-    empty_postgres: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    empty_postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app = create_app(make_settings(database_url=empty_postgres))
+    app = create_app(make_settings(database_url=empty_postgres_url))
     with pytest.raises(schema.SchemaBehindError) as refused, TestClient(app):
         pass
     assert "has no DocChat schema yet" in str(refused.value)
     assert "Run `docchat db upgrade`" in str(refused.value)
 
-    monkeypatch.setenv("DOCCHAT_DATABASE_URL", empty_postgres)
+    monkeypatch.setenv("DOCCHAT_DATABASE_URL", empty_postgres_url)
     assert main(["db", "upgrade"]) == 0
     assert f"upgraded from nothing to {schema.head()}" in capsys.readouterr().err
     assert main(["db", "upgrade"]) == 0
     assert "is up to date" in capsys.readouterr().err
 
-    with TestClient(create_app(make_settings(database_url=empty_postgres))) as client:
+    with TestClient(create_app(make_settings(database_url=empty_postgres_url))) as client:
         assert client.get("/health/ready").json() == {"status": "ready", "database": "ok"}

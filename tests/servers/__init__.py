@@ -56,5 +56,15 @@ def postgres_url(postgresql: Connection[Any]) -> str:
 
 
 @pytest.fixture
+def empty_postgres_url(postgresql: Connection[Any]) -> str:
+    """A database on the test server with no schema at all, as a new deployment has."""
+    postgresql.autocommit = True
+    postgresql.execute("DROP DATABASE IF EXISTS docchat_empty")
+    postgresql.execute("CREATE DATABASE docchat_empty")
+    info = postgresql.info
+    return pg_url(info.host, info.port, info.user, "docchat_empty", info.password)
+
+
+@pytest.fixture
 def redis_url(redis_proc: RedisExecutor) -> str:
     return f"redis://{redis_proc.host}:{redis_proc.port}/0"
