@@ -22,6 +22,7 @@ BENCHMARKS = (
     "contention",
     "async_chat",
     "ingest_retrieval",
+    "scale_search",
     "notebook_suite",
     "grading",
     "nbgrader_compare",
