@@ -1,140 +1,227 @@
-"""Grading throughput: a class of 100 submissions, every exercise, isolation included.
+"""Grading throughput, before and after, side by side: seconds per full submission.
 
     python -m bench.grading
     python -m bench.grading --quick
-    python -m bench.grading --submissions 200 --jobs 8
+    python -m bench.grading --submissions 100 --rounds 3 --before main
 
-Each submission is a copy of `solutions/` (the slowest case: every check runs to the end).
-The grader runs exactly as an instructor runs it (`docchat_lab.grading.grade.grade`), with the
-isolation this machine allows. Side by side, in the same run, the benchmark times what the
-same isolation would cost with a fresh Python process per exercise instead of a fork server
-(only starting the process and importing what a worker imports, no checks at all), to show
-what the fork server buys. The goal comes from the grader's issue: nbgrader's batch autograde
-took 2.31 s per submission on a 3-question FastAPI lab on this kind of machine; at most a tenth
-of that, 0.23 s, for a full 8-exercise submission. That 2.31 s is the issue's figure, kept here
-as the goal's basis; `python -m bench.nbgrader_compare` runs nbgrader itself on a comparable
-lab, side by side with this grader, and writes its own section of bench/RESULTS.md.
+Each submission is a copy of `solutions/` (the slowest case: every check runs to the end), and
+the class is graded exactly as an instructor grades it (`docchat_lab.grading.grade.grade`), with
+the isolation this machine allows and each side's default number of runs at once. In the same
+run, interleaved round by round, the same class is graded by the grader of another revision
+(`--before`, by default the last one before the grader was hardened), checked out in a
+temporary git worktree: so the ratio compares two graders on the same machine under the same
+load. Each grading runs in a process of its own; its CPU time counts every process it started.
 """
 
 import argparse
+import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.report import Goal, Report, main_for
-from docchat_lab.grading.grade import grade
-from docchat_lab.grading.manifest import exercises
 
-GOAL_SECONDS_PER_SUBMISSION = 0.23
-NBGRADER_SECONDS_PER_SUBMISSION = 2.31  # the issue's figure; bench.nbgrader_compare measures it
+GOAL_SECONDS_PER_SUBMISSION = 0.35  # the throughput issue's goal, with the hardened sandbox
+GOAL_RATIO_TO_BEFORE = 1.5  # the grader issue's bound: hardening may cost at most this much
+BEFORE = "baabfee"  # main before the hardened grader (issue 11)
 ROOT = Path(__file__).resolve().parent.parent
-_WORKER_IMPORTS = (
-    "import fastapi, starlette.testclient, sqlalchemy, pydantic_settings, httpx2, pytest, "
-    "docchat_lab.grading.worker"
-)
+# Run in each side's own checkout: grade a class, print what it measured as one JSON line.
+_DRIVER = """
+import json, statistics, sys
+from pathlib import Path
+from docchat_lab.grading.grade import grade
+jobs = int(sys.argv[3]) or None
+result = grade(Path(sys.argv[1]), Path(sys.argv[2]), jobs=jobs, show_progress=False)
+runs = {}
+for learner in result.learners:
+    for run in learner.exercises:
+        runs.setdefault(run.exercise, []).append(run.seconds)
+print(json.dumps({
+    "seconds": result.seconds,
+    "count": len(result.learners),
+    "full": sum(lr.total == result.max_total for lr in result.learners),
+    "exercises": len(result.exercises),
+    "jobs": result.jobs,
+    "isolation": result.isolation.split(":")[0],
+    "runs": {k: statistics.median(v) for k, v in runs.items()},
+}))
+"""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--submissions", type=int, default=100, help="class size (default: %(default)s)")
-    p.add_argument(
-        "--jobs", type=int, default=None, help="exercise runs at once (default: 4 x cores)"
+    p.add_argument("--rounds", type=int, default=2, help="rounds of before and after (default: 2)")
+    p.add_argument("--before", default=BEFORE, help="the revision to compare with (git rev)")
+    p.add_argument("--jobs", type=int, default=None, help="runs at once (default: each side's)")
+
+
+@dataclass
+class Side:
+    name: str
+    root: Path
+    seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    last: dict[str, Any] = field(default_factory=dict)
+    problem: str = ""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _grade(side: Side, work: Path, count: int, jobs: int | None) -> None:
+    submissions = work / f"{side.name}-class"
+    if not submissions.exists():
+        for n in range(count):
+            target = submissions / f"learner{n:03d}"
+            shutil.copytree(side.root / "solutions", target)
+            shutil.rmtree(target / "__pycache__", ignore_errors=True)
+    out = work / f"{side.name}-out"
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ, PYTHONPATH=str(side.root))
+    command = [sys.executable, "-c", _DRIVER, str(submissions), str(out), str(jobs or 0)]
+    cpu = _children_cpu()
+    done = subprocess.run(
+        command, cwd=side.root, env=env, capture_output=True, text=True, check=False
     )
-    p.add_argument("--fresh-samples", type=int, default=8, help="fresh interpreters timed")
+    cpu = _children_cpu() - cpu
+    if done.returncode != 0:
+        side.problem = f"the {side.name} grader failed: {done.stderr.strip()[-300:]}"
+        return
+    side.last = json.loads(done.stdout.strip().splitlines()[-1])
+    if side.last["full"] != count:
+        side.problem = f"{side.name}: only {side.last['full']} of {count} got full marks"
+    side.seconds.append(side.last["seconds"] / count)
+    side.cpu.append(cpu / count)
 
 
-def _fresh_interpreter_seconds(samples: int) -> float:
-    """Median time to start Python and import what a worker needs."""
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _WORKER_IMPORTS], check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _checkout(revision: str, folder: Path) -> str:
+    """The grader of `revision` in `folder` (a git worktree); what went wrong, if anything."""
+    add = ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), revision]
+    done = subprocess.run(add, capture_output=True, text=True, check=False)
+    return "" if done.returncode == 0 else f"no checkout of {revision!r}: {done.stderr.strip()}"
 
 
 def run(args: argparse.Namespace) -> Report:
-    report = Report("grading", "Grading throughput: seconds per full submission")
+    report = Report("grading", "Grading throughput: seconds per full submission, before and after")
+    busy = os.getloadavg()[0]  # before we add our own load
     count = 4 if args.quick else args.submissions
-    chosen = list(exercises())
+    rounds = 1 if args.quick else getattr(args, "rounds", 2)
+    revision = getattr(args, "before", BEFORE)
+    after = Side("after", ROOT)
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as folder:
-        submissions, out = Path(folder) / "submissions", Path(folder) / "out"
-        for n in range(count):
-            shutil.copytree(ROOT / "solutions", submissions / f"learner{n:03d}")
-        out.mkdir()
-        result = grade(submissions, out, jobs=args.jobs, show_progress=False)
-    per_submission = result.seconds / count
-    full = sum(1 for lr in result.learners if lr.total == result.max_total)
-    fresh = _fresh_interpreter_seconds(2 if args.quick else args.fresh_samples)
-    fresh_per_submission = fresh * len(chosen) * 1 / max(1, (os.cpu_count() or 1))
-    per_exercise: dict[str, list[float]] = {}
-    for learner in result.learners:
-        for run_result in learner.exercises:
-            per_exercise.setdefault(run_result.exercise, []).append(run_result.seconds)
+        work = Path(folder)
+        before = Side("before", work / "before-checkout")
+        before.problem = "not measured in quick mode" if args.quick else ""
+        if not before.problem:
+            before.problem = _checkout(revision, before.root)
+        try:
+            for round_number in range(rounds):
+                sides = [before, after] if round_number % 2 == 0 else [after, before]
+                for side in sides:
+                    if not side.problem or side is after:
+                        _grade(side, work, count, args.jobs)
+        finally:
+            if before.root.exists():
+                remove = ["git", "-C", str(ROOT), "worktree", "remove", "--force"]
+                subprocess.run([*remove, str(before.root)], capture_output=True, check=False)
+    _fill(report, before, after, count, revision)
+    cores = os.cpu_count() or 1
+    if busy > cores and not args.quick and not report.goals[0].invalid:
+        report.goals[0].invalid = (
+            f"not measurable here: the machine was busy before the run began (load average "
+            f"{busy:.1f} on {cores} cores), so seconds are not those of a quiet machine; the "
+            "ratio to before, measured side by side, still is"
+        )
+    return report
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _fill(report: Report, before: Side, after: Side, count: int, revision: str) -> None:
+    seconds, old = _median(after.seconds), _median(before.seconds)
     report.goals.append(
         Goal(
-            "seconds per full submission (8 exercises)",
-            per_submission,
+            "seconds per full submission (8 exercises), hardened sandbox",
+            seconds,
             GOAL_SECONDS_PER_SUBMISSION,
             "s",
             higher_is_better=False,
             reason=(
-                "the CPU goes to the workers: FastAPI serving the checks' requests (1 to 2 ms "
-                "each, mostly threadpool round trips), exercise 8 running the learner's tests "
-                "against 8 copies of an app (about 190 round trips), and exercise 4's deliberate "
-                "sleeps, which are timing checks. Per exercise it is about 10 times faster than "
-                "the issue's nbgrader figure per question (see the table); measured side by side "
-                "on a comparable lab, see the section 'nbgrader side by side'"
+                "the CPU goes to the runs themselves: forking a process per run and per "
+                "served-app test process (about 10 ms each, mostly copy-on-write of the fork "
+                "server's pages), FastAPI serving the checks' requests, and exercise 7's "
+                "settings probes; exercise 4 sleeps on purpose"
             ),
-            invalid="" if full == count else f"only {full} of {count} submissions got full marks",
+            invalid=after.problem,
         )
     )
-    report.columns = ["measure", "value"]
+    report.goals.append(
+        Goal(
+            f"after ÷ before ({revision}), seconds per submission",
+            seconds / old if old == old and old else float("nan"),
+            GOAL_RATIO_TO_BEFORE,
+            "x",
+            higher_is_better=False,
+            reason="the hardened sandbox costs more than the grader issue allows",
+            invalid=before.problem,
+        )
+    )
+    report.columns = ["measure", f"before ({revision})", "after"]
     report.rows = [
-        ["submissions x exercises", f"{count} x {len(chosen)}"],
-        ["parallel exercise runs", str(result.jobs)],
-        ["isolation", result.isolation.split(":")[0]],
-        ["wall time", f"{result.seconds:.1f} s"],
-        ["seconds per submission", f"{per_submission:.3f}"],
+        ["submissions x exercises", *[_shape(s, count) for s in (before, after)]],
+        ["isolation", before.last.get("isolation", "-"), after.last.get("isolation", "-")],
         [
-            "nbgrader batch autograde, 3 questions (the issue's figure, not this run)",
-            f"{NBGRADER_SECONDS_PER_SUBMISSION} s",
+            "runs at once (each side's default)",
+            str(before.last.get("jobs", "-")),
+            str(after.last.get("jobs", "-")),
         ],
+        ["rounds", str(len(before.seconds)), str(len(after.seconds))],
+        ["**seconds per submission** (median of rounds)", _n(old), _n(seconds)],
         [
-            "ratio to the issue's nbgrader figure, per submission",
-            f"{NBGRADER_SECONDS_PER_SUBMISSION / per_submission:.1f}x",
+            "CPU seconds per submission, every process",
+            _n(_median(before.cpu)),
+            _n(_median(after.cpu)),
         ],
-        [
-            "ratio to the issue's nbgrader figure, per exercise (3 questions; 8 exercises)",
-            f"{(NBGRADER_SECONDS_PER_SUBMISSION / 3) / (per_submission / len(chosen)):.1f}x",
-        ],
-        ["fresh interpreter + worker imports, one (median)", f"{fresh:.2f} s"],
-        [
-            "same isolation with a fresh interpreter per exercise (imports only, all cores)",
-            f"{fresh_per_submission:.2f} s per submission",
-        ],
+        ["each round's seconds per submission", _list(before.seconds), _list(after.seconds)],
     ]
-    for exercise in chosen:
-        times = per_exercise.get(exercise.id, [0.0])
+    for exercise in sorted(after.last.get("runs", {})):
         report.rows.append(
-            [f"{exercise.id} run, median (wall, in parallel)", f"{statistics.median(times):.3f} s"]
+            [
+                f"{exercise} run, median seconds (wall, in parallel)",
+                _n(before.last.get("runs", {}).get(exercise, float("nan"))),
+                _n(after.last["runs"][exercise]),
+            ]
         )
-    report.notes.append(
-        "nbgrader's ratios here use the 2.31 s per submission of the grader's issue. nbgrader is "
-        "measured side by side, on a comparable 3-question lab in the same run as this grader "
-        "(ex01 ex03 ex05, and all 8), by `python -m bench.nbgrader_compare`: see the section "
-        "'nbgrader side by side' below."
-    )
-    report.notes.append(
-        "the fresh-interpreter row is a lower bound for a grader without a fork server: it counts "
-        "only starting Python and importing FastAPI, SQLAlchemy, pydantic-settings, httpx2 and "
-        "pytest."
-    )
-    return report
+    report.notes += [
+        "Interleaved: round 1 grades before then after, round 2 after then before, and so on; "
+        "each side's figure is the median of its rounds, measured under the same load.",
+        "A run's seconds are wall time while other runs share the cores, so they add up to more "
+        "than the class's wall time.",
+        "nbgrader, side by side on a comparable lab: see the section 'nbgrader side by side'.",
+    ]
+
+
+def _shape(side: Side, count: int) -> str:
+    return f"{count} x {side.last['exercises']}" if side.last else "-"
+
+
+def _n(value: float) -> str:
+    return "-" if value != value else f"{value:.3f}"
+
+
+def _list(values: list[float]) -> str:
+    return ", ".join(f"{v:.3f}" for v in values) or "-"
 
 
 def main() -> int:

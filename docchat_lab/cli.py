@@ -1,12 +1,11 @@
 """`docchat-lab`: the kit's command line (notebooks, exercises, checks, grading)."""
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from docchat_lab import project
+from docchat_lab import cli_learner, project
 
 
 def _notebooks(args: argparse.Namespace) -> int:
@@ -39,32 +38,6 @@ def _errata_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace) -> int:
-    from docchat_lab.feedback import as_text
-    from docchat_lab.grading.manifest import exercises, find
-    from docchat_lab.learner_check import run_checks
-
-    try:
-        chosen = list(exercises()) if args.all else [find(n) for n in args.exercises]
-    except KeyError as exc:
-        print(f"docchat-lab: {exc.args[0]}", file=sys.stderr)
-        return 2
-    if not chosen:
-        print("docchat-lab: name an exercise (e.g. ex03) or use --all", file=sys.stderr)
-        return 2
-    folder = Path(args.dir) if args.dir else project.exercises_dir()
-    if not folder.is_dir():
-        print(f"docchat-lab: no folder {folder}", file=sys.stderr)
-        return 2
-    results = run_checks(chosen, folder.resolve())
-    if args.json:
-        print(json.dumps([r.to_dict() for r in results]))
-    else:
-        titles = {e.id: e.title for e in chosen}
-        print("\n\n".join(as_text(r, titles[r.exercise]) for r in results))
-    return 0 if all(r.status == "ok" and r.passed == len(r.checks) for r in results) else 1
-
-
 def _exercises(args: argparse.Namespace) -> int:
     from docchat_lab.exercise_gen import out_of_date, write_exercises
 
@@ -76,26 +49,6 @@ def _exercises(args: argparse.Namespace) -> int:
         return 1 if problems else 0
     for name in write_exercises(solutions, target):
         print(f"wrote exercises/{name}", file=sys.stderr)
-    return 0
-
-
-def _reset(args: argparse.Namespace) -> int:
-    from docchat_lab.exercise_gen import generated_files
-    from docchat_lab.grading.manifest import find
-
-    try:
-        exercise = find(args.exercise)
-    except KeyError as exc:
-        print(f"docchat-lab: {exc.args[0]}", file=sys.stderr)
-        return 2
-    target = project.exercises_dir() / exercise.file
-    fresh = generated_files(project.solutions_dir())[exercise.file]
-    if target.is_file():
-        backup = target.with_suffix(".py.bak")
-        backup.write_text(target.read_text(encoding="utf-8"), encoding="utf-8")
-        print(f"your version is saved as exercises/{backup.name}", file=sys.stderr)
-    target.write_text(fresh, encoding="utf-8")
-    print(f"exercises/{exercise.file} is back to its starting point", file=sys.stderr)
     return 0
 
 
@@ -169,26 +122,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     nb.add_argument("--no-run", action="store_true", help="write the cells without running them")
     nb.set_defaults(handler=_notebooks)
 
-    check = commands.add_parser("check", help="run an exercise's checks on your folder")
-    check.add_argument("exercises", nargs="*", help="e.g. ex03 (or 3)")
-    check.add_argument("--all", action="store_true", help="every exercise")
-    check.add_argument("--dir", help="the folder to check (default: exercises/)")
-    check.add_argument("--json", action="store_true", help="machine-readable output")
-    check.set_defaults(handler=_check)
+    cli_learner.add_commands(commands)
 
     gen = commands.add_parser("exercises", help="regenerate exercises/ from solutions/")
     gen.add_argument("--check", action="store_true", help="only report whether it is in sync")
     gen.set_defaults(handler=_exercises)
 
-    reset = commands.add_parser("reset", help="put one exercise back to its starting point")
-    reset.add_argument("exercise")
-    reset.set_defaults(handler=_reset)
-
     grade = commands.add_parser("grade", help="grade a class's submissions")
     grade.add_argument("submissions", help="a folder of learner folders or .zip files")
     grade.add_argument("--out", required=True, help="where to write grades and feedback")
     grade.add_argument("--hidden", help="a folder of extra checks (<exercise slug>.py)")
-    grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 4 x cores)")
+    grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 8 x cores)")
     grade.add_argument("--time-limit", type=float, default=20.0, help="seconds per exercise")
     grade.add_argument("--memory-mb", type=int, default=1024, help="memory per exercise")
     grade.add_argument(
@@ -205,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     errata = commands.add_parser("errata-map", help="regenerate docs/errata-map.md")
     errata.set_defaults(handler=_errata_map)
 
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command in cli_learner.PASSES_ON:
+        args.jupyter_args = unknown
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     result: int = args.handler(args)
     return result

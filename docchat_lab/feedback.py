@@ -1,6 +1,7 @@
 """Feedback on one exercise's result, as terminal text, Markdown or HTML."""
 
 import html
+from dataclasses import dataclass
 from typing import Any
 
 from docchat_lab.grading.cell import describe
@@ -41,6 +42,54 @@ def _notes(result: ExerciseResult) -> list[str]:
     return notes
 
 
+@dataclass
+class Row:
+    """One line of feedback: a check, or several in a row that failed for one reason."""
+
+    passed: bool
+    title: str
+    message: str = ""
+    hint: str = ""
+
+
+def _row(check: CheckResult) -> Row:
+    if check.passed:
+        return Row(True, check_title(check))
+    hint = "" if _anonymous(check) else check.hint
+    return Row(False, check_title(check), _message(check), hint)
+
+
+def rows(result: ExerciseResult) -> list[Row]:
+    """The checks in order; a run of checks not run for one same reason is one row."""
+    out: list[Row] = []
+    run: list[CheckResult] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            out.append(_row(run[0]))
+        elif run:
+            out.append(Row(False, f"{len(run)} more checks", run[0].message))
+        run.clear()
+
+    for check in result.checks:
+        # Not run, or not checked: the same message, and no hint of its own.
+        same_reason = not check.passed and not check.hint and not _anonymous(check)
+        if same_reason and run and run[0].message == check.message:
+            run.append(check)
+            continue
+        flush()
+        if same_reason:
+            run.append(check)
+        else:
+            out.append(_row(check))
+    flush()
+    return out
+
+
+def all_passed(result: ExerciseResult) -> bool:
+    return result.status == "ok" and bool(result.checks) and result.passed == len(result.checks)
+
+
 def headline(result: ExerciseResult, title: str) -> str:
     total = len(result.checks)
     points = f"{result.score:g}/{result.points:g} points"
@@ -56,12 +105,12 @@ def as_text(result: ExerciseResult, title: str) -> str:
     if status := _status_line(result):
         lines.append("  " + status)
     lines += [f"  {note}" for note in _notes(result)]
-    for check in result.checks:
-        lines.append(f"  {PASS if check.passed else FAIL} {check_title(check)}")
-        if not check.passed:
-            lines.append(f"      {_message(check)}")
-            if check.hint and not _anonymous(check):
-                lines.append(f"      hint: {check.hint}")
+    for row in rows(result):
+        lines.append(f"  {PASS if row.passed else FAIL} {row.title}")
+        if not row.passed:
+            lines.append(f"      {row.message}")
+            if row.hint:
+                lines.append(f"      hint: {row.hint}")
     return "\n".join(lines)
 
 
@@ -71,11 +120,9 @@ def as_markdown(result: ExerciseResult, title: str, *, summary: str | None = Non
         lines += [f"**{status}**", ""]
     lines += [f"- {note}" for note in _notes(result)] + ([""] if _notes(result) else [])
     lines += ["| | check | what happened | hint |", "|---|---|---|---|"]
-    for check in result.checks:
-        mark = PASS if check.passed else FAIL
-        message = "" if check.passed else _cell(_message(check))
-        hint = "" if check.passed or _anonymous(check) else _cell(check.hint)
-        lines.append(f"| {mark} | {check_title(check)} | {message} | {hint} |")
+    for row in rows(result):
+        mark = PASS if row.passed else FAIL
+        lines.append(f"| {mark} | {row.title} | {_cell(row.message)} | {_cell(row.hint)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -84,16 +131,13 @@ def _cell(text: str) -> str:
 
 
 def as_html(result: ExerciseResult, title: str, *, summary: str | None = None) -> str:
-    rows = []
-    for check in result.checks:
-        colour = "#1a7f37" if check.passed else "#cf222e"
-        mark = PASS if check.passed else FAIL
-        message = "" if check.passed else html.escape(_message(check))
-        hint = "" if check.passed or _anonymous(check) else html.escape(check.hint)
-        rows.append(
-            f'<tr><td style="color:{colour};font-weight:bold">{mark}</td>'
-            f"<td>{html.escape(check_title(check))}</td><td>{message}</td>"
-            f'<td style="color:#57606a">{hint}</td></tr>'
+    cells = []
+    for row in rows(result):
+        colour = "#1a7f37" if row.passed else "#cf222e"
+        cells.append(
+            f'<tr><td style="color:{colour};font-weight:bold">{PASS if row.passed else FAIL}</td>'
+            f"<td>{html.escape(row.title)}</td><td>{html.escape(row.message)}</td>"
+            f'<td style="color:#57606a">{html.escape(row.hint)}</td></tr>'
         )
     status = _status_line(result)
     banner = f'<p style="color:#cf222e"><b>{html.escape(status)}</b></p>' if status else ""
@@ -102,7 +146,7 @@ def as_html(result: ExerciseResult, title: str, *, summary: str | None = None) -
         f"<div><p><b>{html.escape(summary or headline(result, title))}</b></p>{banner}"
         '<table><thead><tr><th></th><th style="text-align:left">check</th>'
         '<th style="text-align:left">what happened</th><th style="text-align:left">hint</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"</tr></thead><tbody>{''.join(cells)}</tbody></table></div>"
     )
 
 
@@ -115,7 +159,7 @@ class Feedback:
 
     @property
     def passed(self) -> bool:
-        return self.result.status == "ok" and self.result.passed == len(self.result.checks)
+        return all_passed(self.result)
 
     def _repr_html_(self) -> str:
         return as_html(self.result, self.title)

@@ -28,6 +28,22 @@ def run_checks(
     return results
 
 
+def unit_files(exercise: Exercise, folder: Path) -> list[Path]:
+    """The files that make up one unit of the learner's work in `folder`."""
+    return [folder / exercise.file]
+
+
+def record_progress(chosen: list[Exercise], results: list[ExerciseResult], folder: Path) -> None:
+    """Note each result in the lab's progress, when `folder` is the lab's own exercises."""
+    from docchat_lab.progress import record
+
+    if folder.resolve() != project.exercises_dir().resolve():
+        return  # a copy somewhere else (a test, a grader): not the learner's progress
+    for exercise, result in zip(chosen, results, strict=True):
+        files = unit_files(exercise, folder)
+        record(project.state_dir(), exercise.id, result.passed, len(result.checks), files)
+
+
 def result_from_dict(data: dict[str, Any]) -> ExerciseResult:
     checks = [CheckResult(**c) for c in data.get("checks", [])]
     names = {f.name for f in fields(ExerciseResult)} - {"checks"}

@@ -7,6 +7,8 @@ notebook in a fresh kernel of the current environment and keeps only determinist
 
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,12 +76,27 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 180) -> nbformat.NotebookNode:
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
-    )
-    client.execute()
+    # ipc sockets in a folder of their own: no TCP ports, and nothing left beside the notebook.
+    sockets = tempfile.mkdtemp(prefix="kernel-ipc-")
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/kernel")
+    try:
+        client = NotebookClient(
+            nb,
+            km=manager,
+            timeout=timeout,
+            kernel_name="python3",
+            # One stream output per run of prints: how the kernel splits them depends on timing.
+            coalesce_streams=True,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        client.execute()
+    finally:
+        if manager.has_kernel:  # the client leaves a manager it was given running
+            manager.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
     return nb
 
 

@@ -29,3 +29,8 @@ def exercises_dir() -> Path:
 
 def solutions_dir() -> Path:
     return project_root() / "solutions"
+
+
+def state_dir() -> Path:
+    """The lab's own dot-folder at the root: progress and the history of your earlier versions."""
+    return project_root() / ".docchat-lab"

@@ -7,7 +7,8 @@ import secrets
 from typing import Any
 
 from docchat_lab.grading.expect import about, expect, expect_equal, expect_status
-from docchat_lab.grading.subject import CheckFailedError, Subject
+from docchat_lab.grading.prerequisites import NotCheckedError
+from docchat_lab.grading.subject import Subject
 
 _WORDS = (
     "kettle teapot harbour lantern meadow quartz saffron tundra violin walnut ember glacier "
@@ -15,6 +16,8 @@ _WORDS = (
 ).split()
 DOUBLED = "/documents/documents"
 FROM_THE_BODY = "title and content must come from the JSON body (a DocumentIn parameter)"
+# The check that owns the claim "POST /documents/ answers 201"; the others only need it to work.
+CREATES = "test_create_reads_a_json_body_and_answers_201"
 
 
 def _document() -> dict[str, str]:
@@ -43,17 +46,19 @@ def _create(ex: Subject, document: dict[str, str], app: str = "router") -> dict[
     """POST the document as JSON; the stored document that came back."""
     response = ex.post("/documents/", json_body=document, app=app)
     response.raise_for_learner_error()
-    if response.status_code == 422:
-        raise CheckFailedError(
-            f"POST /documents/ with the JSON body {json.dumps(document)} answered "
-            f"{response.summary()}; "
-            f"expected 201: {FROM_THE_BODY}"
-        )
     if response.status_code != 201:
-        raise CheckFailedError(
-            f"POST /documents/ with a JSON body answered {response.summary()}; expected 201"
-            + _no_post_route(response.status_code)
-        )
+        if response.status_code == 422:
+            message = (
+                f"POST /documents/ with the JSON body {json.dumps(document)} answered "
+                f"{response.summary()}; expected 201: {FROM_THE_BODY}"
+            )
+        else:
+            message = (
+                f"POST /documents/ with a JSON body answered {response.summary()}; expected 201"
+                + _no_post_route(response.status_code)
+            )
+        cause = f"POST /documents/ answered {response.status_code}"
+        raise NotCheckedError(cause, after=CREATES, message=message)
     stored = response.json()
     expect(
         isinstance(stored, dict) and isinstance(stored.get("id"), int),

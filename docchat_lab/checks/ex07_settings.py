@@ -18,6 +18,10 @@ DEFAULTS = {
 }
 
 
+# Expected values: they stay with the judge, never sent to the learner's process.
+SECRETS = ("masked_url", "db_password")
+
+
 def params() -> dict[str, Any]:
     # The overriding settings and the key are fresh every run.
     host, database = f"db-{secrets.token_hex(3)}.internal", f"docchat_{secrets.token_hex(2)}"

@@ -1,18 +1,23 @@
 """Checks for exercise 8: the learner's tests must pass on the correct app and catch each bug.
 
-Judged on outcomes reported per opaque label; only the judge knows which label is the correct
-app. There are several correct copies among the labels, so a submission that makes up outcomes
-instead of testing would have to guess all of them at once.
+The learner's tests run once per variant, each time in a process of their own against one app
+served from another process: no labels, no map, nothing to inspect. The correct app is served
+REFERENCE_RUNS times among the bugs, in a shuffled order. One verdict per test set per run:
+- the set passes on the correct app when every one of its runs there passed, and sent requests;
+- it catches a bug when it failed on that bug's run AND the app saw a request reach the bug.
+What a test process reports is only a claim; the app's evidence is the judge's own.
 """
 
-import random
-import secrets
 from typing import Any
 
 from docchat_lab.grading.expect import expect
+from docchat_lab.grading.served import ServedRun
 from docchat_lab.grading.subject import CheckFailedError, Subject
 
-REFERENCE_COPIES = 3
+APP = "docchat_lab.harness.ex08_app"
+SERVED_APPS = (APP,)
+MAIN_PROCESS = False  # the learner's code runs only in the test processes of the served runs
+REFERENCE_RUNS = 2
 BUGS = {
     "leaky_get_db": "get_db never closes its session (the third request fails)",
     "missing_404": "GET /documents/{id} answers 200 null for an unknown id",
@@ -20,77 +25,89 @@ BUGS = {
     "cors_allows_everything": "CORS allows every origin",
     "unbounded_limit": "limit has no upper bound (limit=101 is accepted)",
 }
+NOT_DONE = "not done yet: your tests still raise NotImplementedError"
 
 
-def params() -> dict[str, Any]:
-    names = ["reference"] * REFERENCE_COPIES + list(BUGS)
-    labels = [secrets.token_hex(4) for _ in names]
-    variants = dict(zip(labels, names, strict=True))
-    random.shuffle(labels)
-    return {"labels": labels, "_companion": {"variants": variants}}
-
-
-def _outcomes(ex: Subject) -> dict[str, dict[str, dict[str, str]]]:
-    cached = ex.params.get("_outcomes")
+def _runs(ex: Subject) -> list[ServedRun]:
+    cached = ex.memo.get("runs")
     if cached is None:
-        result = ex.call("run_tests", timeout=60)
-        outcomes = result.get("outcomes") if isinstance(result, dict) else None
-        cached = outcomes if isinstance(outcomes, dict) else {}
-        ex.params["_outcomes"] = cached
-    return cached
+        variants = ["reference"] * REFERENCE_RUNS + list(BUGS)
+        cached = ex.served_runs(APP, variants, probe="run_tests")
+        ex.memo["runs"] = cached
+    return list(cached)
 
 
-def _labels(ex: Subject, variant: str) -> list[str]:
-    return [label for label, name in ex.params["_companion"]["variants"].items() if name == variant]
+def _outcomes(run: ServedRun) -> dict[str, dict[str, Any]]:
+    outcomes = (run.claim or {}).get("outcomes")
+    if not isinstance(outcomes, dict):
+        return {}
+    return {str(k)[:200]: v for k, v in outcomes.items() if isinstance(v, dict)}
 
 
-def _passes_on_reference(ex: Subject) -> tuple[list[str], list[str]]:
-    """The tests that pass on every correct copy, and a description of those that do not."""
-    good, bad = [], []
-    for test, runs in sorted(_outcomes(ex).items()):
-        failing = [runs.get(label, {"outcome": "missing"}) for label in _labels(ex, "reference")]
-        failing = [run for run in failing if run.get("outcome") != "passed"]
-        if not failing:
-            good.append(test)
-        else:
-            bad.append(f"{test} ({failing[0].get('error') or failing[0].get('outcome')})")
-    return good, bad
+def _failed(run: ServedRun) -> bool:
+    """The set failed on this run: a test failed or errored, or the process gave no answer."""
+    if run.claim is None:
+        return True
+    return any(o.get("outcome") in ("failed", "error") for o in _outcomes(run).values())
 
 
-def _not_done(ex: Subject) -> bool:
-    runs = [run for per_test in _outcomes(ex).values() for run in per_test.values()]
-    return bool(runs) and all(run.get("error") == "NotImplementedError" for run in runs)
+def _first_problem(ex: Subject) -> None:
+    """Stop with the message every check shares, when the tests cannot be judged at all."""
+    runs = _runs(ex)
+    loads = [r.load for r in runs if r.load]
+    if loads:
+        load = loads[0]
+        raise CheckFailedError(
+            f"your test file could not be loaded: {str(load.get('type'))[:100]}: "
+            f"{str(load.get('message'))[:300]}",
+            kind="error",
+        )
+    every = [o for r in runs for o in _outcomes(r).values()]
+    if every and all(o.get("error") == "NotImplementedError" for o in every):
+        raise CheckFailedError(NOT_DONE, kind="not-implemented")
+
+
+def _reference_problems(ex: Subject) -> list[str]:
+    """Why the set does not pass on the correct app (empty when it does)."""
+    problems: list[str] = []
+    for run in (r for r in _runs(ex) if r.variant == "reference"):
+        if run.claim is None:
+            problems.append(f"the tests did not finish ({run.failure})")
+            continue
+        for name, outcome in sorted(_outcomes(run).items()):
+            if outcome.get("outcome") in ("failed", "error"):
+                problems.append(f"{name} ({outcome.get('error') or outcome.get('outcome')})")
+        if not run.evidence.get("requests"):
+            problems.append("no test sent a request to the app")
+    return sorted(set(problems))
 
 
 def test_your_tests_pass_on_the_correct_app(ex: Subject) -> None:
-    outcomes = _outcomes(ex)
+    _first_problem(ex)
+    outcomes = {name: o for r in _runs(ex) for name, o in _outcomes(r).items()}
     expect(bool(outcomes), "no tests ran: write functions named test_... that take `client`")
-    if _not_done(ex):
-        raise CheckFailedError(
-            "not done yet: your tests still raise NotImplementedError", kind="not-implemented"
-        )
-    unused = [t for t, runs in outcomes.items() if "" in runs]
+    unused = sorted(name for name, o in outcomes.items() if o.get("unused"))
     expect(
         not unused, f"{', '.join(unused)} does not take the `client` argument, so it tests no app"
     )
-    _good, bad = _passes_on_reference(ex)
-    expect(not bad, f"these tests fail against the correct app: {', '.join(bad)}")
+    problems = _reference_problems(ex)
+    expect(not problems, f"against the correct app: {', '.join(problems)}")
 
 
 def _catches(bug: str):  # type: ignore[no-untyped-def]
     def check(ex: Subject) -> None:
-        if _not_done(ex):
-            raise CheckFailedError(
-                "not done yet: your tests still raise NotImplementedError", kind="not-implemented"
-            )
-        good, _bad = _passes_on_reference(ex)
-        expect(bool(good), "none of your tests passes on the correct app, so none can catch a bug")
-        (label,) = _labels(ex, bug)
-        outcomes = _outcomes(ex)
-        caught = [
-            t for t in good if outcomes[t].get(label, {}).get("outcome") in ("failed", "error")
-        ]
-        expect(bool(caught), f"no test of yours fails when {BUGS[bug]}")
+        _first_problem(ex)
+        expect(
+            not _reference_problems(ex),
+            "your tests do not all pass on the correct app, so none of them can catch a bug",
+        )
+        (run,) = [r for r in _runs(ex) if r.variant == bug]
+        expect(_failed(run), f"no test of yours fails when {BUGS[bug]}")
+        expect(
+            bool(run.evidence.get("diverged")),
+            f"your tests failed on the app where {BUGS[bug]}, but none of them sent the request "
+            "that shows it: they failed for another reason",
+        )
 
     check.__name__ = f"test_your_tests_catch_{bug}"
     return check

@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from docchat_lab import project
-from docchat_lab.grading.isolation import Limits
+from docchat_lab.grading.isolation import MAX_SLOTS, Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise, exercises, find, hidden_checks
-from docchat_lab.grading.runner import CheckResult, ExerciseResult, run_exercise
+from docchat_lab.grading.runner import ExerciseResult, not_graded, run_exercise
 from docchat_lab.grading.sandbox import Sandbox
-from docchat_lab.grading.submissions import Submission, collect
+from docchat_lab.grading.submissions import Submission, Wanted, collect
 
 
 @dataclass
@@ -23,6 +22,8 @@ class LearnerResult:
     learner: str
     notes: list[str]
     exercises: list[ExerciseResult] = field(default_factory=list)
+    source: str = ""
+    unreadable: str = ""
 
     @property
     def total(self) -> float:
@@ -40,6 +41,8 @@ class ClassResult:
     uid_base: int = 0
     # The gradebook's history: one record per grading run (docchat_lab/grading/gradebook.py).
     runs: list[dict[str, Any]] = field(default_factory=list)
+    mode: str = ""
+    server_restarts: int = 0
 
     @property
     def max_total(self) -> float:
@@ -93,24 +96,30 @@ def grade(
 ) -> ClassResult:
     chosen = [find(name) for name in only] if only else list(exercises())
     started = time.monotonic()
-    submissions, notes = collect(submissions_root, {e.file for e in chosen})
+    try:
+        submissions, notes = collect(
+            submissions_root, Wanted(files=frozenset(e.file for e in chosen))
+        )
+    except OSError as exc:  # the folder itself: nothing to grade, but still a report
+        submissions, notes = [], [f"could not read {submissions_root}: {exc.strerror}"]
     if learners:  # regrading some learners: the others' cells stay as they are
         submissions = [s for s in submissions if s.learner in learners]
-    # Some checks wait on purpose (timing a slow endpoint): more runs than cores keep them busy.
-    jobs = min(jobs or 4 * (os.cpu_count() or 1), 256)
+    # Many runs wait (timing checks sleep, ex08 starts eight processes): eight per core keep
+    # the cores busy.
+    jobs = max(1, min(jobs or 8 * (os.cpu_count() or 1), MAX_SLOTS))
     extra = _hidden(hidden, chosen)
-    root = project.project_root()
-    # Everything a submission must not read: reference answers, the kit's tests, hidden checks,
-    # the other submissions and the reports being written.
-    hide = [root / "solutions", root / "tests", submissions_root, out_dir]
-    hide += [hidden] if hidden is not None else []
-    results = {s.learner: LearnerResult(s.learner, s.notes) for s in submissions}
-    runs = [(s, e) for e in chosen for s in submissions]
+    results = {
+        s.learner: LearnerResult(s.learner, s.notes, source=s.shown_source, unreadable=s.unreadable)
+        for s in submissions
+    }
+    for s in (s for s in submissions if s.unreadable):
+        results[s.learner].exercises = [not_graded(e, "unreadable", s.unreadable) for e in chosen]
+    runs = [(s, e) for e in chosen for s in submissions if not s.unreadable]
     progress = Progress(len(runs)) if show_progress else None
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(jobs):
         slots.put(slot)
-    with Sandbox([e.slug for e in chosen], mode=mode, hide=hide, limits=limits) as sandbox:
+    with Sandbox([e.slug for e in chosen], mode=mode, limits=limits) as sandbox:
 
         def one(submission: Submission, exercise: Exercise) -> tuple[str, ExerciseResult]:
             slot = slots.get()
@@ -127,13 +136,29 @@ def grade(
                 learner, result = future.result()
                 results[learner].exercises.append(result)
         isolation, uid_base = sandbox.description, sandbox.uid_base
+        mode, restarts = sandbox.mode, sandbox.restarts
+    if restarts:
+        notes.append(
+            f"the fork server stopped {restarts} time(s) and was started again; only the runs it "
+            "had in flight were lost (they show as crashed)"
+        )
     if progress:
         progress.finish()
     order = {e.id: i for i, e in enumerate(chosen)}
     for learner_result in results.values():
         learner_result.exercises.sort(key=lambda r: order[r.exercise])
     elapsed = time.monotonic() - started
-    return ClassResult(list(results.values()), chosen, isolation, notes, elapsed, jobs, uid_base)
+    return ClassResult(
+        list(results.values()),
+        chosen,
+        isolation,
+        notes,
+        elapsed,
+        jobs,
+        uid_base,
+        mode=mode,
+        server_restarts=restarts,
+    )
 
 
 def _grade_one(
@@ -146,13 +171,5 @@ def _grade_one(
     files = {name: data for name, data in submission.files.items() if name == exercise.file}
     try:
         return run_exercise(sandbox, exercise, files, slot=slot, hidden=extra.get(exercise.id))
-    except Exception as exc:
-        result = ExerciseResult(
-            exercise.id,
-            exercise.slug,
-            exercise.points,
-            status="grader",
-            detail=f"could not be graded: {type(exc).__name__}: {exc}",
-        )
-        result.checks.append(CheckResult("grading", False, result.detail, "grader"))
-        return result
+    except Exception as exc:  # a bug of the grader's: this run only, never the class
+        return not_graded(exercise, "grader", f"{type(exc).__name__}: {exc}")

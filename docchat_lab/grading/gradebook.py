@@ -54,6 +54,8 @@ def load(out_dir: Path) -> ClassResult | None:
                 str(entry["learner"]),
                 [str(n) for n in entry.get("notes", [])],
                 [cell_from_dict(cell) for cell in entry["exercises"]],
+                source=str(entry.get("source", "")),
+                unreadable=str(entry.get("unreadable", "")),
             )
             for entry in data["learners"]
         ]
@@ -104,16 +106,20 @@ def merge(old: ClassResult | None, new: ClassResult, run: dict[str, Any]) -> Cla
     ordered = sorted(units.values(), key=lambda u: (order.get(u.id, len(order)), u.id))
     cells: dict[str, dict[str, ExerciseResult]] = {}
     notes: dict[str, list[str]] = {}
+    latest: dict[str, LearnerResult] = {}  # where the learner's newest submission came from
     for source in (old, new):
         for learner in source.learners:
             mine = cells.setdefault(learner.learner, {})
             mine.update({c.exercise: c for c in learner.exercises if c.status != UNGRADED})
             notes[learner.learner] = learner.notes
+            latest[learner.learner] = learner
     learners = [
         LearnerResult(
             name,
             notes[name],
             [mine.get(u.id) or _ungraded(u) for u in ordered],
+            source=latest[name].source,
+            unreadable=latest[name].unreadable,
         )
         for name, mine in sorted(cells.items())
     ]
@@ -126,6 +132,8 @@ def merge(old: ClassResult | None, new: ClassResult, run: dict[str, Any]) -> Cla
         new.jobs,
         new.uid_base,
         runs=[*old.runs, run],
+        mode=new.mode,
+        server_restarts=new.server_restarts,
     )
 
 

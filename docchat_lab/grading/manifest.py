@@ -35,13 +35,37 @@ class Exercise:
     def checks(self) -> list[tuple[str, CheckFunction]]:
         return checks_in(self.checks_module())
 
-    def params(self) -> dict[str, Any]:
-        """Values the judge picks afresh for each run (keys, origins...), shared with the worker."""
-        make = getattr(self.checks_module(), "params", None)
-        return dict(make()) if make else {}
+    def params(self) -> "RunParams":
+        """Values the judge picks afresh for each run: inputs the worker gets, and secrets.
+
+        The checks module's `params()` makes them; the names in its `SECRETS` (expected values
+        and anything else only the judge needs) never leave the judge.
+        """
+        module = self.checks_module()
+        make = getattr(module, "params", None)
+        values = dict(make()) if make else {}
+        secret = set(getattr(module, "SECRETS", ()))
+        return RunParams(
+            inputs={k: v for k, v in values.items() if k not in secret},
+            secrets={k: v for k, v in values.items() if k in secret},
+        )
+
+    def needs_main_process(self) -> bool:
+        """False when the checks start the learner's processes themselves (served-app runs)."""
+        return bool(getattr(self.checks_module(), "MAIN_PROCESS", True))
+
+    def served_apps(self) -> tuple[str, ...]:
+        """The kit apps (module names) this exercise serves to the learner's tests, if any."""
+        return tuple(getattr(self.checks_module(), "SERVED_APPS", ()))
 
     def hint_for(self, check: str) -> str:
         return self.hints.get(check, self.hint)
+
+
+@dataclass(frozen=True)
+class RunParams:
+    inputs: dict[str, Any]
+    secrets: dict[str, Any]
 
 
 def checks_in(module: ModuleType) -> list[tuple[str, CheckFunction]]:
@@ -81,6 +105,12 @@ def find(name: str) -> Exercise:
             return exercise
     known = ", ".join(e.id for e in exercises())
     raise KeyError(f"no exercise {name!r}; the exercises are {known}")
+
+
+def served_apps(slugs: list[str]) -> list[str]:
+    """The kit apps the exercises with these slugs serve to learners' tests."""
+    wanted = set(slugs)
+    return sorted({app for e in exercises() if e.slug in wanted for app in e.served_apps()})
 
 
 def hidden_checks(folder: Path, exercise: Exercise) -> list[tuple[str, CheckFunction]]:

@@ -27,11 +27,15 @@ class ChannelTimeoutError(ProtocolError):
     pass
 
 
-def send_frame(sock: socket.socket, message: dict[str, Any]) -> None:
+def encode_frame(message: dict[str, Any]) -> bytes:
     data = json.dumps(message, separators=(",", ":")).encode()
     if len(data) > MAX_FRAME:
         raise ProtocolError(f"frame of {len(data)} bytes is over the limit")
-    sock.sendall(_HEADER.pack(len(data)) + data)
+    return _HEADER.pack(len(data)) + data
+
+
+def send_frame(sock: socket.socket, message: dict[str, Any]) -> None:
+    sock.sendall(encode_frame(message))
 
 
 def _recv_exact(sock: socket.socket, size: int, deadline: float | None) -> bytes:
@@ -98,5 +102,4 @@ async def recv_frame_async(loop: asyncio.AbstractEventLoop, sock: socket.socket)
 async def send_frame_async(
     loop: asyncio.AbstractEventLoop, sock: socket.socket, message: dict[str, Any]
 ) -> None:
-    data = json.dumps(message, separators=(",", ":")).encode()
-    await loop.sock_sendall(sock, _HEADER.pack(len(data)) + data)
+    await loop.sock_sendall(sock, encode_frame(message))

@@ -13,7 +13,7 @@ from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.report_charts import bar_chart, histogram
 from docchat_lab.grading.term_report import sections as term_sections
 
-TROUBLE = ("timeout", "memory", "crashed", "grader")
+TROUBLE = ("timeout", "memory", "crashed", "grader", "unreadable")
 
 
 def write_all(result: ClassResult, out_dir: Path) -> list[Path]:
@@ -23,7 +23,10 @@ def write_all(result: ClassResult, out_dir: Path) -> list[Path]:
     feedback.mkdir(exist_ok=True)
     titles = {e.id: e.title for e in result.exercises}
     for learner in result.learners:
-        written += _feedback(learner, result, titles, feedback)
+        try:
+            written += _feedback(learner, result, titles, feedback)
+        except OSError as exc:  # one learner's page must not cost the class its report
+            result.notes.append(f"no feedback written for {learner.learner}: {exc.strerror}")
     written.append(_report(result, out_dir / "report.html"))
     return written
 
@@ -31,35 +34,23 @@ def write_all(result: ClassResult, out_dir: Path) -> list[Path]:
 def _csv(result: ClassResult, path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "learner",
-                *[e.id for e in result.exercises],
-                "total",
-                "out_of",
-                "problems",
-                "adjustments",
-            ]
-        )
+        ids = [e.id for e in result.exercises]
+        head = ["learner", "source", *ids, "total", "out_of", "problems", "adjustments"]
+        writer.writerow(head)
         for learner in result.learners:
             scores = [f"{r.score:g}" for r in learner.exercises]
             problems = "; ".join(
                 f"{r.exercise} {r.status}" for r in learner.exercises if r.status != "ok"
             )
+            if learner.unreadable:
+                problems = f"unreadable submission: {learner.unreadable}"
             # Late days and overrides, so the CSV says why a score is not what the checks gave.
             adjustments = "; ".join(
                 f"{r.exercise}: {line}" for r in learner.exercises for line in describe(r.record)
             )
-            writer.writerow(
-                [
-                    learner.learner,
-                    *scores,
-                    f"{learner.total:g}",
-                    f"{result.max_total:g}",
-                    problems,
-                    adjustments,
-                ]
-            )
+            total, out_of = f"{learner.total:g}", f"{result.max_total:g}"
+            row = [learner.learner, learner.source, *scores, total, out_of, problems, adjustments]
+            writer.writerow(row)
     return path
 
 
@@ -71,6 +62,8 @@ def _json(result: ClassResult, path: Path) -> Path:
         "learners": [
             {
                 "learner": lr.learner,
+                "source": lr.source,
+                "unreadable": lr.unreadable,
                 "total": lr.total,
                 "notes": lr.notes,
                 "exercises": [r.to_dict() for r in lr.exercises],
@@ -91,13 +84,14 @@ def _feedback(
 ) -> list[Path]:
     total = f"**{learner.total:g} / {result.max_total:g}** points"
     head = f"# Feedback for {learner.learner}\n\nTotal: {total}.\n"
-    notes = "".join(f"- {n}\n" for n in learner.notes)
+    every_note = [*learner.notes, *([learner.unreadable] if learner.unreadable else [])]
+    notes = "".join(f"- {n}\n" for n in every_note)
     markdown = head + (f"\nAbout your submission:\n\n{notes}" if notes else "") + "\n"
     markdown += "\n".join(as_markdown(r, titles[r.exercise]) for r in learner.exercises)
     md_path = folder / f"{learner.learner}.md"
     md_path.write_text(markdown, encoding="utf-8")
     body = "".join(as_html(r, titles[r.exercise]) for r in learner.exercises)
-    note_items = "".join(f"<li>{html.escape(n)}</li>" for n in learner.notes)
+    note_items = "".join(f"<li>{html.escape(n)}</li>" for n in every_note)
     page = _page(
         f"Feedback for {learner.learner}",
         f"<p>Total: <b>{learner.total:g} / {result.max_total:g}</b> points.</p>"
@@ -164,7 +158,7 @@ def _report(result: ClassResult, path: Path) -> Path:
         + "<h2>Pass rate per check</h2>"
         + bar_chart(by_check)
         + f"<h2>Timed out, crashed or out of memory</h2><ul>{trouble_items}</ul>"
-        + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
+        + (f"<h2>Skipped entries and other notes</h2><ul>{notes}</ul>" if notes else "")
         + f"<h2>Grades</h2><table><tr><th>learner</th>{header}<th>total</th></tr>{rows}</table>"
         + term_sections(result, path.parent)
     )

@@ -9,6 +9,7 @@ from docchat_lab.grading.cell import CellRecord, final_score
 from docchat_lab.grading.expect import declared
 from docchat_lab.grading.isolation import Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise
+from docchat_lab.grading.prerequisites import NotCheckedError, blocker, explain
 from docchat_lab.grading.protocol import (
     ChannelClosedError,
     ChannelTimeoutError,
@@ -16,8 +17,14 @@ from docchat_lab.grading.protocol import (
     recv_frame,
     send_frame,
 )
-from docchat_lab.grading.sandbox import Sandbox, SandboxError, WorkerHandle
+from docchat_lab.grading.sandbox import Sandbox
+from docchat_lab.grading.served import RunContext
+from docchat_lab.grading.server_link import SandboxError, WorkerHandle
 from docchat_lab.grading.subject import CheckFailedError, ExerciseAbortedError, Subject
+
+# Whatever a submission makes the judge say is stored and shown at most this long.
+MESSAGE_LIMIT = 2000
+TRUNCATED = " [truncated]"
 
 # Why a whole exercise scored zero, in words a learner understands.
 ABORTED = {
@@ -29,7 +36,14 @@ ABORTED = {
     "crashed": "its process ended unexpectedly{how}",
     "protocol": "its process wrote something that is not an answer on the grader's channel",
     "grader": "could not be graded: {detail}",
+    "unreadable": "not graded: the submission could not be read ({detail})",
 }
+
+
+def capped(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """`text`, cut to `limit` characters with a visible mark when it was longer."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - len(TRUNCATED)] + TRUNCATED
 
 
 @dataclass
@@ -44,18 +58,24 @@ class CheckResult:
     weight: float = 1.0
     visibility: str = "always"
 
+    def __post_init__(self) -> None:
+        self.message, self.hint = capped(self.message), capped(self.hint)
+
 
 @dataclass
 class ExerciseResult:
     exercise: str
     slug: str
     points: float
-    status: str = "ok"  # ok | timeout | memory | crashed | grader
+    status: str = "ok"  # ok | timeout | memory | crashed | grader | unreadable
     detail: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
     # The gradebook's part: when it was submitted and graded, late days, overrides (cell.py).
     record: CellRecord | None = None
+
+    def __post_init__(self) -> None:
+        self.detail = capped(self.detail)
 
     @property
     def passed(self) -> int:
@@ -99,8 +119,10 @@ def _load_failure(exercise: Exercise, hello: dict[str, Any]) -> CheckFailedError
                 f"not done yet: importing {exercise.file} raised NotImplementedError{line}",
                 kind="not-implemented",
             )
+        if kind == "files":
+            return CheckFailedError(f"your files could not be set up: {message}", kind="error")
         return CheckFailedError(
-            f"importing {exercise.file} failed{line}: {load.get('type')}: {message}", kind="error"
+            f"importing {exercise.file} failed{line}: {load.get('type')}: {message}", kind="import"
         )
     missing = hello.get("missing") or []
     if missing:
@@ -136,19 +158,24 @@ def run_exercise(
     checks = [(name, fn, False) for name, fn in exercise.checks()]
     checks += [(name, fn, True) for name, fn in hidden or []]
     params = exercise.params()
-    companion = params.pop("_companion", None)
     handle: WorkerHandle | None = None
     aborted: ExerciseAbortedError | None = None
+    report: dict[str, Any] = {}
     try:
-        handle = sandbox.spawn(exercise.slug, slot, companion=companion, limits=limits)
         deadline = started + limits.time_s
-        hello = _start(handle, files, params, deadline)
+        hello: dict[str, Any] = {"op": "hello", "load": None, "missing": []}
+        if not files:
+            # Nothing to load: no process needed to say so.
+            hello["load"] = {"kind": "no-file"}
+        elif exercise.needs_main_process():
+            handle = sandbox.spawn("worker", slot, args={"slug": exercise.slug}, limits=limits)
+            # Only the inputs go to the learner's process; the secrets stay here.
+            hello = _start(handle, files, params.inputs, deadline)
         failure = _load_failure(exercise, hello)
-        # The companion's secrets (which variant is which) stay with the judge.
-        judge_params = {**params, "_companion": companion} if companion is not None else params
-        subject = Subject(handle, hello, judge_params, deadline)
+        context = RunContext(sandbox, slot, exercise.slug, files, params.inputs, limits)
+        subject = Subject(handle, hello, {**params.inputs, **params.secrets}, deadline, context)
         for name, check, is_hidden in checks:
-            outcome = _run_check(exercise, name, check, subject, failure, is_hidden)
+            outcome = _run_check(exercise, name, check, subject, failure, is_hidden, result.checks)
             outcome.weight, outcome.visibility = declared(check)
             result.checks.append(outcome)
     except ExerciseAbortedError as exc:
@@ -156,38 +183,57 @@ def run_exercise(
     except SandboxError as exc:
         aborted = ExerciseAbortedError("grader", str(exc))
     finally:
-        report: dict[str, Any] = {}
         if handle is not None:
-            handle.kill()
-            report = handle.exit_report()
-            handle.sock.close()
+            report = handle.close()
     if aborted is not None:
-        kind = aborted.kind
-        if kind == "crashed" and report.get("code") == 71:
-            kind = "memory"
-        result.status = kind if kind in ABORTED and kind != "protocol" else "crashed"
-        result.detail = ABORTED[kind if kind in ABORTED else "crashed"].format(
+        _abort(result, aborted, report, limits, checks)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _abort(
+    result: ExerciseResult,
+    aborted: ExerciseAbortedError,
+    report: dict[str, Any],
+    limits: Limits,
+    checks: list[tuple[str, CheckFunction, bool]],
+) -> None:
+    """The whole exercise stopped: say why once, and fail every check that did not run."""
+    kind = aborted.kind
+    if kind == "crashed" and report.get("code") == 71:
+        kind = "memory"
+    result.status = kind if kind in ABORTED and kind != "protocol" else "crashed"
+    result.detail = capped(
+        ABORTED[kind if kind in ABORTED else "crashed"].format(
             limit=limits.time_s,
             memory=limits.memory_mb,
             how=_exit_detail(report),
             detail=aborted.message,
         )
-        ran = {c.name for c in result.checks}
-        for name, check, is_hidden in checks:
-            if name not in ran:
-                weight, visibility = declared(check)
-                result.checks.append(
-                    CheckResult(
-                        name,
-                        False,
-                        "not run: " + result.detail,
-                        result.status,
-                        hidden=is_hidden,
-                        weight=weight,
-                        visibility=visibility,
-                    )
+    )
+    ran = {c.name for c in result.checks}
+    for name, check, is_hidden in checks:
+        if name not in ran:
+            weight, visibility = declared(check)
+            message = "not run: " + result.detail
+            result.checks.append(
+                CheckResult(
+                    name,
+                    False,
+                    message,
+                    result.status,
+                    hidden=is_hidden,
+                    weight=weight,
+                    visibility=visibility,
                 )
-    result.seconds = round(time.monotonic() - started, 3)
+            )
+
+
+def not_graded(exercise: Exercise, status: str, reason: str) -> ExerciseResult:
+    """An exercise that was not run at all (an unreadable submission, a grader failure)."""
+    result = ExerciseResult(exercise.id, exercise.slug, exercise.points)
+    checks = [(name, fn, False) for name, fn in exercise.checks()]
+    _abort(result, ExerciseAbortedError(status, reason), {}, Limits(), checks)
     return result
 
 
@@ -220,12 +266,15 @@ def _run_check(
     subject: Subject,
     failure: CheckFailedError | None,
     hidden: bool,
+    earlier: list[CheckResult],
 ) -> CheckResult:
     hint = "" if hidden else exercise.hint_for(name)
     try:
-        if failure is not None:
-            raise failure
+        if (blocked := blocker(exercise.file, check, failure, earlier)) is not None:
+            raise blocked
         check(subject)
+    except NotCheckedError as exc:
+        return CheckResult(name, False, *explain(exc, earlier, hint, hidden), hidden)
     except CheckFailedError as exc:
         message = exc.message
         subject_of = getattr(check, "about", None)
@@ -239,7 +288,7 @@ def _run_check(
         message = (
             "a hidden check failed"
             if hidden
-            else f"the answer could not be checked ({type(exc).__name__}: {exc})"
+            else f"the answer could not be checked ({type(exc).__name__}: {capped(str(exc), 300)})"
         )
-        return CheckResult(name, False, message[:400], "error", hint, hidden)
+        return CheckResult(name, False, message, "error", hint, hidden)
     return CheckResult(name, True, "", "", "", hidden)

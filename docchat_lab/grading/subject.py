@@ -6,6 +6,7 @@ Everything a check gets back is plain data parsed here, in the judge, from JSON 
 import base64
 import json
 import secrets
+import socket
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -17,7 +18,14 @@ from docchat_lab.grading.protocol import (
     recv_frame,
     send_frame,
 )
-from docchat_lab.grading.sandbox import WorkerHandle
+from docchat_lab.grading.served import (
+    RunContext,
+    ServedAppError,
+    ServedRun,
+    ServedTimeoutError,
+    run_served,
+)
+from docchat_lab.grading.server_link import WorkerHandle
 
 NOT_IMPLEMENTED = "NotImplementedError"
 
@@ -114,23 +122,31 @@ class Response:
 class Subject:
     def __init__(
         self,
-        handle: WorkerHandle,
+        handle: WorkerHandle | None,
         hello: dict[str, Any],
         params: dict[str, Any],
         deadline: float,
+        context: RunContext | None = None,
         request_timeout: float = 10.0,
     ) -> None:
         self.handle = handle
         self.hello = hello
-        self.params = params
+        self.params = params  # the judge's view: the worker's inputs and the secrets
         self.deadline = deadline
+        self.context = context
         self.request_timeout = request_timeout
-        self._waiting: dict[str, dict[str, Any]] = {}
+        self.memo: dict[str, Any] = {}  # what a check computed, for the exercise's next checks
+
+    @property
+    def sock(self) -> socket.socket:
+        if self.handle is None:
+            raise ExerciseAbortedError("grader", "this exercise has no process of the learner's")
+        return self.handle.sock
 
     def _send(self, message: dict[str, Any]) -> str:
         message["id"] = secrets.token_hex(6)
         try:
-            send_frame(self.handle.sock, message)
+            send_frame(self.sock, message)
         except OSError:
             raise ExerciseAbortedError("crashed", "the exercise's process stopped") from None
         return str(message["id"])
@@ -140,7 +156,7 @@ class Subject:
         got: dict[str, tuple[dict[str, Any], float]] = {}
         while len(got) < len(ids):
             try:
-                frame = recv_frame(self.handle.sock, deadline)
+                frame = recv_frame(self.sock, deadline)
             except ChannelTimeoutError:
                 raise ExerciseAbortedError(
                     "timeout", "the exercise did not answer in time"
@@ -228,6 +244,17 @@ class Subject:
         if not reply.get("ok", False):
             raise learner_error(f"{probe.replace('_', ' ')}", reply.get("exception") or {})
         return reply.get("value")
+
+    def served_runs(self, app: str, variants: list[str], probe: str) -> list[ServedRun]:
+        """The learner's tests run once per variant of a kit app, each in a process of its own."""
+        if self.context is None:
+            raise ExerciseAbortedError("grader", "this exercise cannot start more processes")
+        try:
+            return run_served(self.context, app, variants, probe, self.deadline)
+        except ServedTimeoutError:
+            raise ExerciseAbortedError("timeout", "the tests were still running") from None
+        except ServedAppError as exc:
+            raise ExerciseAbortedError("crashed", str(exc)) from None
 
     def get(self, path: str, **kw: Any) -> Response:
         return self.request("GET", path, **kw)

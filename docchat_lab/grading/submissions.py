@@ -1,19 +1,33 @@
 """Read a class's submissions (folders or zip files) without trusting anything in them.
 
-Only the exercise files are taken, by name; symlinks, special files, paths that climb out,
-oversized files and zip bombs are refused and noted, never followed or expanded.
+Only what is wanted is taken: exercise files by name, or whole package folders (`my_docchat/`),
+each from the shallowest place it appears. Links, devices, FIFOs, paths that climb out,
+oversized files and zip bombs are refused and noted, never followed or expanded. Whatever
+goes wrong while reading one learner's submission (a corrupt or encrypted zip, a name that is
+not text, an unreadable folder) makes that learner's row "unreadable" with the reason; the rest
+of the class is read as usual.
 """
 
-import re
+import os
 import stat
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_FILE = 512 * 1024
+from docchat_lab.grading import filetree
+from docchat_lab.grading.filetree import MAX_FILE, TreeError
+
 MAX_ENTRIES = 5000
-MAX_DEPTH = 3
-_SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_DEPTH = 3  # how deep in a submission a wanted file or package may sit
+MAX_NOTES = 20
+_SKIPPED_FOLDERS = {"__pycache__", "__MACOSX", "node_modules"}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    files: frozenset[str] = frozenset()
+    packages: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -22,119 +36,236 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     source: Path | None = None  # the folder or zip it was read from
+    unreadable: str = ""
+
+    @property
+    def shown_source(self) -> str:
+        """The folder's or zip's name, printable whatever bytes it is made of."""
+        return _printable(self.source.name) if self.source is not None else ""
+
+    def note(self, text: str) -> None:
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(text[:300])
+        elif len(self.notes) == MAX_NOTES:
+            self.notes.append("more notes were left out")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    parts: tuple[str, ...]
+    kind: str  # file | dir | link | special
+    size: int
+    handle: object  # a path (str) for a folder's file, a ZipInfo for a zip's
+
+
+def _printable(name: str) -> str:
+    return name.encode("utf-8", "replace").decode("utf-8")
 
 
 def learner_id(name: str, taken: set[str]) -> str:
-    base = _SAFE_ID.sub("_", name).strip("._-")[:80] or "learner"
+    """A readable id for a folder or zip name: unicode letters kept, unique even ignoring case."""
+    text = unicodedata.normalize("NFC", _printable(name))
+    kept = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text)
+    while "__" in kept:
+        kept = kept.replace("__", "_")
+    base = kept.strip("._-")[:80] or "learner"
     candidate, n = base, 2
-    while candidate in taken:
+    while candidate.casefold() in taken:
         candidate, n = f"{base}-{n}", n + 1
-    taken.add(candidate)
+    taken.add(candidate.casefold())
     return candidate
 
 
-def _from_folder(folder: Path, wanted: set[str], submission: Submission) -> None:
-    found: dict[str, tuple[int, Path]] = {}
-    seen = 0
-    stack = [(folder, 0)]
+def _folder_entries(folder: Path, submission: Submission) -> list[_Entry]:
+    entries: list[_Entry] = []
+    stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
+    limit = MAX_DEPTH + filetree.MAX_DEPTH
     while stack:
-        current, depth = stack.pop()
-        try:
-            entries = sorted(current.iterdir())
-        except OSError as exc:
-            submission.notes.append(f"could not read a folder: {exc.strerror}")
+        current, prefix = stack.pop()
+        with os.scandir(current) as listing:
+            children = sorted(listing, key=lambda e: e.name)
+        for child in children:
+            if len(entries) >= MAX_ENTRIES:
+                submission.note(f"more than {MAX_ENTRIES} entries: the rest was ignored")
+                return entries
+            parts = (*prefix, child.name)
+            info = child.stat(follow_symlinks=False)
+            kind = _kind(info.st_mode)
+            if kind == "dir" and len(parts) < limit:
+                stack.append((Path(child.path), parts))
+            entries.append(_Entry(parts, kind, info.st_size, child.path))
+    return entries
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "special"
+
+
+def _zip_entries(archive: zipfile.ZipFile, submission: Submission) -> list[_Entry]:
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        submission.note(
+            f"the zip holds {len(infos)} entries; only the first {MAX_ENTRIES} were read"
+        )
+    entries = []
+    for info in infos[:MAX_ENTRIES]:
+        name = info.filename.replace("\\", "/")
+        parts = tuple(p for p in name.split("/") if p)
+        if not parts:
             continue
-        for entry in entries:
-            seen += 1
-            if seen > MAX_ENTRIES:
-                submission.notes.append(f"more than {MAX_ENTRIES} entries: the rest was ignored")
-                return
-            mode = entry.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                submission.notes.append(f"ignored a symbolic link: {entry.name}")
-            elif stat.S_ISDIR(mode):
-                if depth + 1 <= MAX_DEPTH and not entry.name.startswith("."):
-                    stack.append((entry, depth + 1))
-            elif (
-                stat.S_ISREG(mode)
-                and entry.name in wanted
-                and (entry.name not in found or depth < found[entry.name][0])
-            ):
-                found[entry.name] = (depth, entry)
-    for name, (_depth, path) in sorted(found.items()):
-        size = path.lstat().st_size
-        if size > MAX_FILE:
-            submission.notes.append(
-                f"{name} is {size // 1024} KB, over the {MAX_FILE // 1024} KB limit"
+        if name.startswith("/") or ".." in parts or "." in parts or ":" in parts[0]:
+            submission.note(f"ignored an unsafe path in the zip: {name[:80]!r}")
+            continue
+        mode = info.external_attr >> 16
+        kind = "dir" if info.is_dir() else _kind(mode) if stat.S_IFMT(mode) else "file"
+        entries.append(_Entry(parts, kind, info.file_size, info))
+    return entries
+
+
+def _skipped(parts: tuple[str, ...]) -> bool:
+    return any(p.startswith(".") or p in _SKIPPED_FOLDERS for p in parts[:-1])
+
+
+def _select(entries: list[_Entry], wanted: Wanted, submission: Submission) -> list[_Entry]:
+    """The entries to read, each with its path in the tree the worker gets."""
+    chosen: dict[str, _Entry] = {}
+    for entry in entries:
+        if _skipped(entry.parts):
+            continue
+        if entry.kind in ("link", "special"):
+            what = "a symbolic link" if entry.kind == "link" else "a special file"
+            submission.note(f"ignored {what}: {'/'.join(entry.parts)[:80]}")
+    for name in sorted(wanted.files):
+        found = [
+            e
+            for e in entries
+            if e.kind == "file" and e.parts[-1] == name and len(e.parts) - 1 <= MAX_DEPTH
+        ]
+        found = [e for e in found if not _skipped(e.parts)]
+        if found:
+            chosen[name] = min(found, key=lambda e: (len(e.parts), e.parts))
+    for package in sorted(wanted.packages):
+        homes = [
+            e.parts
+            for e in entries
+            if e.kind == "dir" and e.parts[-1] == package and len(e.parts) - 1 <= MAX_DEPTH
+        ]
+        homes = [h for h in homes if not _skipped((*h, ""))]
+        if not homes:
+            continue
+        home = min(homes, key=lambda h: (len(h), h))
+        for e in entries:
+            inside = e.parts[: len(home)] == home and len(e.parts) > len(home)
+            if inside and e.kind == "file" and not _skipped(e.parts[len(home) - 1 :]):
+                if e.parts[-1].endswith((".pyc", ".pyo")):
+                    continue
+                chosen["/".join(e.parts[len(home) - 1 :])] = e
+    return [
+        _Entry(tuple(n.split("/")), e.kind, e.size, e.handle) for n, e in sorted(chosen.items())
+    ]
+
+
+def _read_folder_file(entry: _Entry) -> bytes:
+    assert isinstance(entry.handle, str)
+    handle = os.open(entry.handle, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise TreeError("changed into something that is not a file while it was read")
+        with os.fdopen(os.dup(handle), "rb") as stream:
+            return stream.read(MAX_FILE + 1)
+    finally:
+        os.close(handle)
+
+
+def _take(entries: list[_Entry], submission: Submission, archive: zipfile.ZipFile | None) -> None:
+    files: dict[str, bytes] = {}
+    for entry in entries:
+        name = filetree.check_path("/".join(entry.parts))
+        if entry.size > MAX_FILE:
+            submission.note(
+                f"{name} is {entry.size // 1024} KB, over the {MAX_FILE // 1024} KB limit"
             )
             continue
-        submission.files[name] = path.read_bytes()[:MAX_FILE]
+        if archive is not None:
+            assert isinstance(entry.handle, zipfile.ZipInfo)
+            with archive.open(entry.handle) as stream:
+                data = stream.read(MAX_FILE + 1)  # never trust the declared size
+        else:
+            data = _read_folder_file(entry)
+        if len(data) > MAX_FILE:
+            submission.note(f"{name} unpacks to more than {MAX_FILE // 1024} KB")
+            continue
+        files[name] = data
+    filetree.check_tree(files)
+    submission.files = files
 
 
-def _from_zip(path: Path, wanted: set[str], submission: Submission) -> None:
+def why_unreadable(exc: BaseException) -> str:
+    """A reason a teacher can act on, for whatever stopped a submission from being read."""
+    text = str(exc)[:200]
+    if isinstance(exc, RuntimeError) and "encrypted" in text.lower():
+        return "the zip is encrypted (password-protected)"
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"not a readable zip file ({text})"
+    if isinstance(exc, TreeError):
+        return text
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"could not be read ({exc.strerror})"
+    return f"could not be read ({type(exc).__name__}: {text})"
+
+
+def read_one(entry: Path, submission: Submission, wanted: Wanted) -> None:
+    """Fill `submission` from a folder or a zip; never raises for what the submission holds."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if len(infos) > MAX_ENTRIES:
-                submission.notes.append(
-                    f"the zip holds {len(infos)} entries; only exercise files were read"
-                )
-            best: dict[str, tuple[int, zipfile.ZipInfo]] = {}
-            for info in infos[:MAX_ENTRIES]:
-                name = info.filename.replace("\\", "/")
-                parts = [p for p in name.split("/") if p]
-                if info.is_dir() or not parts or ".." in parts or name.startswith("/"):
-                    continue
-                if stat.S_ISLNK(info.external_attr >> 16):
-                    submission.notes.append(f"ignored a symbolic link in the zip: {parts[-1]}")
-                    continue
-                if parts[-1] in wanted and len(parts) - 1 <= MAX_DEPTH:
-                    depth = len(parts) - 1
-                    if parts[-1] not in best or depth < best[parts[-1]][0]:
-                        best[parts[-1]] = (depth, info)
-            for name, (_depth, info) in sorted(best.items()):
-                if info.file_size > MAX_FILE:
-                    submission.notes.append(
-                        f"{name} is {info.file_size // 1024} KB, over the limit"
-                    )
-                    continue
-                with archive.open(info) as handle:
-                    data = handle.read(MAX_FILE + 1)  # never trust the declared size
-                if len(data) > MAX_FILE:
-                    submission.notes.append(f"{name} unpacks to more than {MAX_FILE // 1024} KB")
-                    continue
-                submission.files[name] = data
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        EOFError,
-        NotImplementedError,
-        ValueError,
-    ) as exc:
-        submission.files.clear()
-        submission.notes.append(f"not a readable zip file ({type(exc).__name__})")
+        if entry.is_dir() and not entry.is_symlink():
+            _take(_select(_folder_entries(entry, submission), wanted, submission), submission, None)
+        else:
+            with zipfile.ZipFile(entry) as archive:
+                chosen = _select(_zip_entries(archive, submission), wanted, submission)
+                _take(chosen, submission, archive)
+    except Exception as exc:  # any failure is this learner's, never the class's
+        submission.files = {}
+        submission.unreadable = why_unreadable(exc)
+        return
+    if not submission.files:
+        submission.note("no exercise files found")
 
 
-def collect(root: Path, wanted: set[str]) -> tuple[list[Submission], list[str]]:
-    """One submission per folder or .zip in `root`; plus notes about anything else found there."""
+def collect(root: Path, wanted: Wanted | set[str]) -> tuple[list[Submission], list[str]]:
+    """One submission per folder or .zip in `root`; notes on everything skipped, and why.
+
+    `wanted` may be a set of file names; an empty one only names the submissions.
+    """
+    if not isinstance(wanted, Wanted):
+        wanted = Wanted(files=frozenset(wanted))
     submissions: list[Submission] = []
     notes: list[str] = []
     taken: set[str] = set()
-    for entry in sorted(root.iterdir()):
-        mode = entry.lstat().st_mode
+    for entry in sorted(root.iterdir(), key=lambda p: os.fsencode(p.name)):
+        shown = _printable(entry.name)
+        try:
+            mode = entry.lstat().st_mode
+        except OSError as exc:
+            notes.append(f"skipped {shown}: {exc.strerror}")
+            continue
         if entry.name.startswith("."):
+            notes.append(f"skipped {shown}: its name starts with a dot (hidden)")
             continue
         if stat.S_ISDIR(mode):
-            submission = Submission(learner_id(entry.name, taken), source=entry)
-            _from_folder(entry, wanted, submission)
+            learner = learner_id(entry.name, taken)
         elif stat.S_ISREG(mode) and entry.suffix.lower() == ".zip":
-            submission = Submission(learner_id(entry.stem, taken), source=entry)
-            _from_zip(entry, wanted, submission)
+            learner = learner_id(entry.name[: -len(".zip")], taken)
         else:
-            notes.append(f"ignored {entry.name}: not a folder or a .zip file")
+            notes.append(f"skipped {shown}: not a folder or a .zip file")
             continue
-        if not submission.files and not any("zip" in n for n in submission.notes):
-            submission.notes.append("no exercise files found")
+        submission = Submission(learner, source=entry)
+        if wanted.files or wanted.packages:
+            read_one(entry, submission, wanted)
         submissions.append(submission)
     return submissions, notes

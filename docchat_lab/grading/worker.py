@@ -1,17 +1,18 @@
-"""Inside the sandbox: load a submission's exercise file and answer the judge's requests.
+"""Inside the sandbox: load a submission's files and answer the judge's requests.
 
 Nothing here decides a pass. The worker only reports, as plain JSON, what the submission's
 code did with the requests the judge chose: status codes, headers, bodies, values, errors.
+It is only ever given inputs, never an expected value; the judge treats every answer as a claim.
 """
 
 import asyncio
 import base64
+import concurrent.futures.thread  # noqa: F401 - run_in_executor's, imported before the fork
 import importlib
 import importlib.util
 import os
 import socket
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -19,8 +20,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from docchat_lab.grading import asgi_driver
-from docchat_lab.grading.protocol import ProtocolError, recv_frame, recv_frame_async, send_frame
+from docchat_lab.grading import asgi_driver, filetree
+from docchat_lab.grading.protocol import (
+    ProtocolError,
+    encode_frame,
+    recv_frame,
+    recv_frame_async,
+    send_frame,
+)
 
 MAX_BODY = 4 * 1024 * 1024
 EXIT_PROTOCOL, EXIT_MEMORY = 70, 71
@@ -42,7 +49,8 @@ def describe(exc: BaseException, learner_file: str | None) -> dict[str, Any]:
         return info
     frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
     for frame in reversed(frames):
-        if learner_file and frame.filename == learner_file:
+        mine = frame.filename == learner_file or frame.filename.startswith(f"{learner_file}/")
+        if learner_file and mine:
             info["line"], info["function"] = frame.lineno, frame.name
             break
     return info
@@ -50,38 +58,58 @@ def describe(exc: BaseException, learner_file: str | None) -> dict[str, Any]:
 
 def _fatal_memory(sock: socket.socket) -> None:
     try:
+        sock.setblocking(True)
         send_frame(sock, {"op": "fatal", "kind": "memory"})
     finally:
         os._exit(EXIT_MEMORY)
 
 
 class Worker:
-    def __init__(self, sock: socket.socket, slug: str, companion_fd: int | None) -> None:
+    def __init__(
+        self, sock: socket.socket, slug: str, served_fd: int | None, package: str | None = None
+    ) -> None:
         self.sock = sock
         self.slug = slug
         self.harness = importlib.import_module(f"docchat_lab.harness.{slug}")
+        # Taken now, before any learner code runs: a later patch of the harness's table is not
+        # seen here (and the judge trusts no answer anyway).
+        self._probes: dict[str, Callable[..., Any]] = dict(getattr(self.harness, "PROBES", {}))
+        self._apps: Callable[..., dict[str, Callable[[], Any]]] = self.harness.apps
+        # A package folder of the learner's (`my_docchat/`) instead of the exercise's one file.
+        self.package = package or getattr(self.harness, "PACKAGE", None)
         self.learner_file = str(Path.cwd() / f"{slug}.py")
-        self.companion_fd = companion_fd
+        self.served_fd = served_fd
         self.module: ModuleType | None = None
         self.params: dict[str, Any] = {}
         self.apps: dict[str, Any] = {}
         self.app_errors: dict[str, dict[str, Any]] = {}
         self.app_states: dict[str, dict[str, Any]] = {}
-        self.send_lock = threading.Lock()
+        self.send_lock: asyncio.Lock | None = None
 
     def reply(self, message: dict[str, Any]) -> None:
-        with self.send_lock:
-            send_frame(self.sock, message)
+        """Before serving: the socket still blocks."""
+        send_frame(self.sock, message)
+
+    async def reply_async(self, message: dict[str, Any]) -> None:
+        """While serving: one frame at a time, never a partial one between two others."""
+        if self.send_lock is None:
+            self.send_lock = asyncio.Lock()
+        data = encode_frame(message)
+        async with self.send_lock:
+            await asyncio.get_running_loop().sock_sendall(self.sock, data)
 
     def setup(self) -> dict[str, Any]:
         frame = recv_frame(self.sock, time.monotonic() + 60)
-        self.params = frame.get("params") or {}
-        if self.companion_fd is not None:
-            self.params["companion_fd"] = self.companion_fd
-        for name, data in (frame.get("files") or {}).items():
-            safe = Path(name).name  # files arrive flat; never a path out of the work folder
-            if safe and not safe.startswith("."):
-                Path(safe).write_bytes(base64.b64decode(data))
+        params = frame.get("params")
+        self.params = params if isinstance(params, dict) else {}
+        if self.served_fd is not None:
+            self.params["served_fd"] = self.served_fd
+        files = frame.get("files")
+        try:
+            tree = {str(k): base64.b64decode(v) for k, v in dict(files or {}).items()}
+            filetree.write_tree(Path.cwd(), tree)
+        except (ValueError, TypeError, OSError) as exc:
+            return {"op": "hello", "load": {"kind": "files", **describe(exc, None)}, "missing": []}
         load = self._load()
         missing = []
         if self.module is not None:
@@ -89,21 +117,23 @@ class Worker:
         return {"op": "hello", "load": load, "missing": missing}
 
     def _load(self) -> dict[str, Any] | None:
-        path = Path(self.learner_file)
-        if not path.is_file():
+        """Import the learner's file (or package); how that failed, if it did."""
+        work = Path.cwd()
+        if self.package is not None:
+            entry, shown = work / self.package / "__init__.py", f"{self.package}/"
+            self.learner_file = str(work / self.package)
+        else:
+            entry = Path(self.learner_file)
+            shown = entry.name
+        if not entry.is_file():
             return {
                 "kind": "no-file",
                 "type": "FileNotFoundError",
-                "message": f"{path.name} is missing",
+                "message": f"{shown} is missing",
             }
-        sys.path.insert(0, str(path.parent))
+        sys.path.insert(0, str(work))
         try:
-            spec = importlib.util.spec_from_file_location(self.slug, path)
-            assert spec is not None
-            assert spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[self.slug] = module
-            spec.loader.exec_module(module)
+            self.module = self._import(entry)
         except MemoryError:
             _fatal_memory(self.sock)
         except SyntaxError as exc:
@@ -112,8 +142,18 @@ class Worker:
             return {"kind": "not-implemented", **describe(exc, self.learner_file)}
         except BaseException as exc:
             return {"kind": "import", **describe(exc, self.learner_file)}
-        self.module = module
         return None
+
+    def _import(self, entry: Path) -> ModuleType:
+        if self.package is not None:
+            return importlib.import_module(self.package)
+        spec = importlib.util.spec_from_file_location(self.slug, entry)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[self.slug] = module
+        spec.loader.exec_module(module)
+        return module
 
     async def _app(self, name: str) -> Any:
         """The app called `name`, built and started on first use; raises its build error."""
@@ -121,7 +161,7 @@ class Worker:
             return self.apps[name]
         if name in self.app_errors:
             raise _AppFailedError(self.app_errors[name])
-        factories = self.harness.apps(self.module, self.params)
+        factories = self._apps(self.module, self.params)
         if name not in factories:
             raise _AppFailedError({"type": "LookupError", "message": f"no app called {name!r}"})
         try:
@@ -147,16 +187,17 @@ class Worker:
             result = {"ok": False, "exception": describe(exc, self.learner_file)}
         result["id"] = message.get("id")
         try:
-            self.reply(result)
-        except (TypeError, ValueError) as exc:  # a value that is not JSON
-            self.reply({"id": message.get("id"), "ok": False, "exception": describe(exc, None)})
+            await self.reply_async(result)
+        except (TypeError, ValueError, ProtocolError) as exc:  # not JSON, or over the limit
+            refused = {"id": message.get("id"), "ok": False, "exception": describe(exc, None)}
+            await self.reply_async(refused)
 
     async def _dispatch(self, message: dict[str, Any]) -> dict[str, Any]:
         op = message.get("op")
         if op == "http":
             return await self._http(message)
         if op == "call":
-            probe: Callable[..., Any] = self.harness.PROBES[message["name"]]
+            probe = self._probes[str(message.get("name"))]
             loop = asyncio.get_running_loop()
             args = message.get("args", {})
             value = await loop.run_in_executor(
@@ -212,14 +253,13 @@ class _AppFailedError(Exception):
         self.info = info
 
 
-def run(role: str, fds: list[int], args: dict[str, Any]) -> None:
-    slug = args["slug"]
-    if role == "companion":
-        harness = importlib.import_module(f"docchat_lab.harness.{slug}")
-        harness.serve_companion(socket.socket(fileno=fds[0]), args["params"])
-        os._exit(0)
+def run(fds: list[int], args: dict[str, Any]) -> None:
+    """A worker process: fds[0] talks to the judge; fds[1], if any, reaches a served app."""
     sock = socket.socket(fileno=fds[0])
-    worker = Worker(sock, slug, args.get("companion_fd"))
+    package = args.get("package")
+    worker = Worker(
+        sock, str(args["slug"]), fds[1] if len(fds) > 1 else None, str(package) if package else None
+    )
     try:
         hello = worker.setup()
     except MemoryError:

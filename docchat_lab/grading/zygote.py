@@ -1,8 +1,11 @@
-"""The fork server: imports the heavy libraries once, then forks a fresh worker per exercise run.
+"""The fork server: imports the heavy libraries once, then forks a fresh process per run.
 
 Started by the judge (sandbox.py) with a SOCK_SEQPACKET control socket. It never sees the
-checks or the solutions: it only learns an exercise's name, a uid and limits, and is handed
-the socket the worker will talk to the judge over.
+checks, the solutions, a submission's files or any expected value: a spawn message holds a role,
+a uid and limits, and the sockets the new process will talk over. It trusts nothing a run does:
+it reads nothing from a run's folder (a run's output goes to a memory file the server made and
+reads back through its own descriptor, 2 KB at most), it never waits on a run, and every process
+a run starts dies with it.
 """
 
 import contextlib
@@ -11,37 +14,34 @@ import importlib
 import json
 import os
 import selectors
-import shutil
 import signal
 import socket
 import sys
 import tempfile
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docchat_lab.grading import isolation
+from docchat_lab.grading import isolation, rootfs, runspace
 
 OUTPUT_TAIL = 2000
+_ROLES = {"worker": "docchat_lab.grading.worker", "app": "docchat_lab.grading.app_server"}
 
 
 @dataclass
 class _Run:
-    pids: set[int]
-    uids: list[int]
-    workdirs: list[Path]
-    main_pid: int
-    results: dict[int, dict[str, Any]] = field(default_factory=dict)
+    pid: int
+    output: int
+    workdir: Path | None
+    report: dict[str, Any] | None = None
 
 
-def _preload(slugs: list[str]) -> None:
-    """Import everything a worker needs, so that a fork costs milliseconds, not a second."""
-    from docchat_lab.grading import worker  # noqa: F401 - imported for the forks
-
-    for slug in slugs:
-        harness = importlib.import_module(f"docchat_lab.harness.{slug}")
-        warm = getattr(harness, "warm_up", None)
+def _preload(modules: list[str]) -> None:
+    """Import everything a run needs, so that a fork costs milliseconds, not a second."""
+    for name in modules:
+        module = importlib.import_module(name)
+        warm = getattr(module, "warm_up", None)
         if warm is not None:
             warm()
 
@@ -55,40 +55,88 @@ def _close_all_but(keep: list[int]) -> None:
     os.closerange(start, os.sysconf("SC_OPEN_MAX"))
 
 
-def _send(control: socket.socket, message: dict[str, Any]) -> None:
-    control.send(json.dumps(message).encode())
+def _output_file() -> int:
+    """Where a run's stdout and stderr go: a file with no name, that only we can read back."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("output", os.MFD_CLOEXEC)
+    with tempfile.TemporaryFile() as handle:
+        return os.dup(handle.fileno())
+
+
+def _tail(fd: int) -> str:
+    size = os.fstat(fd).st_size
+    start = max(0, size - OUTPUT_TAIL)
+    return os.pread(fd, size - start, start).decode("utf-8", "replace")
 
 
 class ForkServer:
-    def __init__(self, control: socket.socket, config: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        control: socket.socket,
+        config: dict[str, Any],
+        pid_namespaces: runspace.PidNamespaces | None,
+        janitor: runspace.Janitor | None,
+    ) -> None:
         self.control = control
         self.mode: str = config["mode"]
-        self.scratch = Path(config["scratch"])
+        self.namespaced = self.mode in isolation.NAMESPACED
+        self.scratch = Path(config.get("scratch") or tempfile.gettempdir())
         self.runs: dict[str, _Run] = {}
-        self.owner: dict[int, str] = {}
+        self.by_pid: dict[int, str] = {}
+        self.pid_namespaces = pid_namespaces
+        self.janitor = janitor
+        self.run_folders: dict[str, str] = dict(config.get("run") or {})
 
-    def _workdir(self, uid: int | None) -> Path:
-        path = Path(tempfile.mkdtemp(prefix="run-", dir=self.scratch))
-        if uid is not None:
-            os.chown(path, uid, uid)
-        path.chmod(0o700)
-        return path
+    def _send(self, message: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):  # the judge is gone: serve() sees it next
+            self.control.send(json.dumps(message).encode())
+
+    def spawn(self, message: dict[str, Any], fds: list[int]) -> None:
+        run_id = str(message["run"])
+        output = -1
+        workdir: Path | None = None
+        try:
+            uid = message.get("uid")
+            limits = isolation.Limits(**message["limits"])
+            output = _output_file()
+            if not self.namespaced:
+                workdir = runspace.make_workdir(self.scratch, uid)
+            pid = self._fork(message, fds, output, workdir, uid, limits)
+        except Exception as exc:  # a fork that failed (no memory, no pids) fails this run only
+            for fd in [*fds, output]:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            if workdir is not None and self.janitor is not None:
+                self.janitor.remove(workdir)
+            self._send({"op": "failed", "run": run_id, "error": f"{type(exc).__name__}: {exc}"})
+            return
+        for fd in fds:
+            os.close(fd)
+        self.runs[run_id] = _Run(pid, output, workdir)
+        self.by_pid[pid] = run_id
+        self._send({"op": "spawned", "run": run_id, "pid": pid})
 
     def _fork(
         self,
-        role: str,
-        keep: list[int],
+        message: dict[str, Any],
+        fds: list[int],
+        output: int,
+        workdir: Path | None,
         uid: int | None,
-        workdir: Path,
         limits: isolation.Limits,
-        args: dict[str, Any],
     ) -> int:
-        output = os.open(workdir / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        if uid is not None:
-            os.fchown(output, uid, uid)
-        pid = os.fork()
+        namespaces = self.pid_namespaces
+        if namespaces is not None:
+            namespaces.before_fork()
+        try:
+            pid = os.fork()
+        except BaseException:
+            if namespaces is not None:
+                namespaces.after_fork()
+            raise
         if pid:
-            os.close(output)
+            if namespaces is not None:
+                namespaces.after_fork()
             return pid
         try:  # the child: never returns
             signal.set_wakeup_fd(-1)
@@ -97,104 +145,74 @@ class ForkServer:
             os.dup2(devnull, 0)
             os.dup2(output, 1)
             os.dup2(output, 2)
-            _close_all_but(keep)
-            os.chdir(workdir)
-            os.environ.update({"HOME": str(workdir), "TMPDIR": str(workdir)})
-            isolation.become_worker(uid, limits)
-            from docchat_lab.grading import worker
-
-            worker.run(role, keep, args)
+            _close_all_but(fds)
+            runspace.enter(self.mode, uid, limits, workdir, self.run_folders)
+            role = importlib.import_module(_ROLES[message["role"]])
+            role.run(fds, message.get("args") or {})
         except BaseException:
             traceback.print_exc()
         finally:
             os._exit(70)
-        return 0  # pragma: no cover
-
-    def spawn(self, message: dict[str, Any], fds: list[int]) -> None:
-        run_id = str(message["run"])
-        limits = isolation.Limits(**message["limits"])
-        uid = message.get("uid") if self.mode in isolation.OWN_UIDS else None
-        run = _Run(set(), [], [], 0)
-        args = {"slug": message["slug"]}
-        keep = [fds[0]]
-        companion = message.get("companion")
-        if companion is not None:
-            left, right = socket.socketpair()
-            c_uid = companion.get("uid") if self.mode in isolation.OWN_UIDS else None
-            c_dir = self._workdir(c_uid)
-            c_args = {"slug": message["slug"], "params": companion["params"]}
-            c_pid = self._fork("companion", [left.fileno()], c_uid, c_dir, limits, c_args)
-            left.close()
-            run.pids.add(c_pid)
-            run.workdirs.append(c_dir)
-            if c_uid is not None:
-                run.uids.append(c_uid)
-            self.owner[c_pid] = run_id
-            keep.append(right.fileno())
-            args["companion_fd"] = right.fileno()
-        workdir = self._workdir(uid)
-        pid = self._fork("worker", keep, uid, workdir, limits, args)
-        for fd in keep:
-            os.close(fd)
-        run.pids.add(pid)
-        run.main_pid = pid
-        run.workdirs.append(workdir)
-        if uid is not None:
-            run.uids.append(uid)
-        self.owner[pid] = run_id
-        self.runs[run_id] = run
-        _send(self.control, {"op": "spawned", "run": run_id, "pid": pid})
 
     def kill(self, run_id: str) -> None:
         run = self.runs.get(run_id)
-        if run is None:
+        if run is None or run.report is not None:
             return
-        for pid in run.pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-        for uid in run.uids:
-            isolation.sweep_uid(uid)
+        if self.namespaced:
+            # PID 1 of the run's namespace: the kernel kills every other process in it too.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(run.pid, signal.SIGKILL)
+        else:
+            runspace.kill_group(run.pid)
 
     def reap(self) -> None:
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
+                break
             if pid == 0:
-                return
-            run_id = self.owner.pop(pid, None)
-            run = self.runs.get(run_id) if run_id else None
-            if run is None or run_id is None:
-                continue  # an orphan we adopted as subreaper
-            run.pids.discard(pid)
-            if pid == run.main_pid:
-                run.results[pid] = self._exit_report(status, run.workdirs[-1])
-            if not run.pids:
-                self._finish(run_id, run)
+                break
+            run_id = self.by_pid.pop(pid, None)
+            if run_id is None:
+                continue  # an orphan we adopted, now gone
+            run = self.runs[run_id]
+            run.report = self._exit_report(status, run)
+        self._finish_ended()
 
-    def _exit_report(self, status: int, workdir: Path) -> dict[str, Any]:
-        report: dict[str, Any] = {"code": None, "signal": None}
+    def _exit_report(self, status: int, run: _Run) -> dict[str, Any]:
+        report: dict[str, Any] = {"code": None, "signal": None, "output": ""}
         if os.WIFSIGNALED(status):
             report["signal"] = os.WTERMSIG(status)
         else:
             report["code"] = os.waitstatus_to_exitcode(status)
-        try:
-            with (workdir / "output.txt").open("rb") as handle:
-                handle.seek(max(0, (workdir / "output.txt").stat().st_size - OUTPUT_TAIL))
-                report["output"] = handle.read().decode("utf-8", "replace")
-        except OSError:
-            report["output"] = ""
+        with contextlib.suppress(OSError):
+            report["output"] = _tail(run.output)
         return report
 
-    def _finish(self, run_id: str, run: _Run) -> None:
-        for uid in run.uids:
-            isolation.sweep_uid(uid)
-        for workdir in run.workdirs:
-            shutil.rmtree(workdir, ignore_errors=True)
-        del self.runs[run_id]
-        report = run.results.get(run.main_pid, {"code": None, "signal": None, "output": ""})
-        _send(self.control, {"op": "exited", "run": run_id, **report})
+    def _finish_ended(self) -> None:
+        ended = [run_id for run_id, run in self.runs.items() if run.report is not None]
+        if not ended:
+            return
+        if not self.namespaced:
+            # Whatever a run left behind is our child now: nothing ends while any is alive.
+            live = set(self.by_pid)
+            orphans = runspace.children(os.getpid()) - live - self._janitor_pid()
+            for orphan in orphans:
+                runspace.kill_group(orphan)
+            if orphans:
+                return  # their deaths wake us up again
+        for run_id in ended:
+            run = self.runs.pop(run_id)
+            os.close(run.output)
+            if run.workdir is not None and self.janitor is not None:
+                self.janitor.remove(run.workdir)
+            self._send({"op": "exited", "run": run_id, **(run.report or {})})
+        if self.janitor is not None:
+            self.janitor.remove()
+
+    def _janitor_pid(self) -> set[int]:
+        return {self.janitor.pid} if self.janitor is not None else set()
 
     def serve(self) -> None:
         read_end, write_end = os.pipe()
@@ -205,45 +223,54 @@ class ForkServer:
         selector.register(self.control, selectors.EVENT_READ, "control")
         selector.register(read_end, selectors.EVENT_READ, "signal")
         while True:
-            for key, _ in selector.select():
+            for key, _ in selector.select(timeout=1.0 if self.janitor is not None else None):
                 if key.data == "signal":
                     os.read(read_end, 4096)
-                    self.reap()
                     continue
-                data, fds, _flags, _addr = socket.recv_fds(self.control, 1 << 16, 4)
+                try:
+                    data, fds, _flags, _addr = socket.recv_fds(self.control, 1 << 16, 16)
+                except OSError:
+                    data, fds = b"", []
                 if not data:
                     self.shutdown()
                     return
-                message = json.loads(data)
-                if message["op"] == "spawn":
-                    self.spawn(message, fds)
-                elif message["op"] == "kill":
-                    self.kill(str(message["run"]))
-                self.reap()
+                self._handle(data, fds)
+            self.reap()
+
+    def _handle(self, data: bytes, fds: list[int]) -> None:
+        try:
+            message = json.loads(data)
+            op = message["op"]
+        except (ValueError, KeyError, TypeError):
+            for fd in fds:
+                os.close(fd)
+            return
+        if op == "spawn":
+            self.spawn(message, fds)
+        elif op == "kill":
+            self.kill(str(message["run"]))
 
     def shutdown(self) -> None:
         for run_id in list(self.runs):
             self.kill(run_id)
-        self.reap()
 
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
-    _preload(config["slugs"])
-    covered: list[str] = []
-    if config["mode"] == "root":
-        covered = isolation.enter_private_namespaces(config["hide"], config["keep"])
-    if config["mode"] in ("root", "uid", "bwrap"):
-        isolation.become_subreaper()
-    scratch = Path(config["scratch"])
-    if "/tmp" in covered or not scratch.exists():
-        scratch = Path(tempfile.mkdtemp(prefix="docchat-work-"))
-        config["scratch"] = str(scratch)
-    scratch.chmod(0o711)  # workers may enter their own folder, not list the others
-    server = ForkServer(control, config)
+    mode = config["mode"]
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the judge decides when we stop
+    namespaced = mode in isolation.NAMESPACED
+    # Both before the imports: the janitor stays small, and the new root has no /proc of ours.
+    janitor = None if namespaced else runspace.Janitor()
+    pid_namespaces = runspace.PidNamespaces() if namespaced else None
+    _preload(config["preload"])
+    if mode == "root":
+        rootfs.enter(rootfs.Allowlist.from_json(config["allow"]), Path(config["root"]))
+    isolation.become_subreaper()
+    server = ForkServer(control, config, pid_namespaces, janitor)
     gc.freeze()  # keep preloaded objects out of the forks' garbage collections (and pages)
-    _send(control, {"op": "ready", "covered": covered, "pid": os.getpid()})
+    server._send({"op": "ready", "pid": os.getpid()})
     server.serve()
 
 

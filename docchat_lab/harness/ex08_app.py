@@ -1,34 +1,34 @@
-"""The documents API that exercise 8's tests are run against: the correct version and its bugs.
+"""The documents API that exercise 8's tests are served: the correct version and its bugs.
 
-Each bug is one the lesson warns about. The app is built once (in the fork server); which copy a
-request talks to comes from the ASGI scope's state, set by the companion process, and each copy
-has its own database. The learner's process never sees any of it.
+Each bug is one the lesson warns about. It runs only in the app process (the app image, see
+docchat_lab/grading/app_server.py): a learner's process never holds this code, nor learns which
+variant it talks to. Each served copy keeps its documents in memory and records, as evidence
+for the judge, whether a request reached the place where its bug makes it differ from the
+correct app.
+
+The HTTP side is real FastAPI (validation, status codes, CORS). The database is not: a test
+sees only HTTP, and a dict with a two-session "pool" behaves the same over HTTP as SQLite behind
+a pool of two connections, at a fraction of the cost per request.
 """
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, String, create_engine, delete, event, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from docchat_lab.grading import asgi_driver
 
 BUGS = ("leaky_get_db", "missing_404", "wrong_status", "cors_allows_everything", "unbounded_limit")
 FRONTEND = "http://localhost:3000"
+POOL_SIZE = 2
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class _Document(_Base):
-    __tablename__ = "documents"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str]
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+class PoolExhaustedError(RuntimeError):
+    """No session left: what SQLAlchemy's QueuePool raises when every connection is out."""
 
 
 class DocumentIn(BaseModel):
@@ -36,36 +36,43 @@ class DocumentIn(BaseModel):
     content: str = Field(min_length=1)
 
 
-class Copy:
-    """One copy of the app's data: its variant and its own small connection pool."""
+@dataclass
+class _Document:
+    id: int
+    title: str
+    content: str
+    status: str = "pending"
 
-    def __init__(self, variant: str, database: Path) -> None:
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "status": self.status}
+
+
+class Copy:
+    """One served copy: its variant, its documents, its sessions, and what it saw."""
+
+    def __init__(self, variant: str) -> None:
+        if variant != "reference" and variant not in BUGS:
+            raise ValueError(f"no variant {variant!r}")
         self.variant = variant
-        self.engine: Engine = create_engine(
-            f"sqlite:///{database}",
-            connect_args={"check_same_thread": False},
-            pool_size=2,
-            max_overflow=0,
-            pool_timeout=0.1,
-        )
-        # A throwaway test database: skip the fsyncs that make each commit cost milliseconds.
-        event.listen(self.engine, "connect", _no_fsync)
-        _Base.metadata.create_all(self.engine)
-        self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.requests = 0
+        self.resets = 0
+        self.diverged = False
+        self.documents: dict[int, _Document] = {}
+        self.next_id = 1
+        self.open_sessions = 0
 
     def reset(self) -> None:
-        """Empty database, full pool: what a fresh app would have."""
-        self.engine.dispose()
-        with self.sessions() as session:
-            session.execute(delete(_Document))
-            session.commit()
+        """No documents, every session free: what a fresh app would have."""
+        self.resets += 1
+        self.documents.clear()
+        self.next_id = 1
+        self.open_sessions = 0
 
-
-def _no_fsync(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA synchronous=OFF")
-    cursor.execute("PRAGMA journal_mode=MEMORY")
-    cursor.close()
+    def add(self, body: DocumentIn) -> _Document:
+        document = _Document(self.next_id, body.title, body.content)
+        self.documents[document.id] = document
+        self.next_id += 1
+        return document
 
 
 async def _copy(request: Request) -> Copy:
@@ -73,72 +80,70 @@ async def _copy(request: Request) -> Copy:
     return copy
 
 
-# async on purpose: SQLite answers in microseconds, and a test app need not hop threads.
-async def get_db(copy: Annotated[Copy, Depends(_copy)]) -> AsyncIterator[Session]:
-    if copy.variant == "leaky_get_db":
-        yield copy.sessions()  # never closed: the third request waits for the pool, then fails
-        return
-    with copy.sessions() as session:
-        yield session
+def _bug(copy: Copy, bug: str) -> bool:
+    """Whether this copy has `bug`; if so, a request just reached it (the judge's evidence)."""
+    if copy.variant != bug:
+        return False
+    copy.diverged = True
+    return True
 
 
-DbDep = Annotated[Session, Depends(get_db)]
-CopyDep = Annotated[Copy, Depends(_copy)]
+async def get_db(copy: Annotated[Copy, Depends(_copy)]) -> AsyncIterator[Copy]:
+    if copy.open_sessions >= POOL_SIZE:
+        _bug(copy, "leaky_get_db")  # the leak showed: the pool ran dry
+        raise PoolExhaustedError(f"all {POOL_SIZE} connections are checked out")
+    copy.open_sessions += 1
+    try:
+        yield copy
+    finally:
+        if copy.variant != "leaky_get_db":
+            copy.open_sessions -= 1  # the bug: the leaky copy never gives its session back
 
 
-def _public(document: _Document) -> dict[str, Any]:
-    return {"id": document.id, "title": document.title, "status": document.status}
+DbDep = Annotated[Copy, Depends(get_db)]
 
 
 async def _mark_ready(copy: Copy, document_id: int) -> None:
-    with copy.sessions() as session:
-        document = session.get(_Document, document_id)
-        if document is not None:
-            document.status = "ready"
-            session.commit()
+    document = copy.documents.get(document_id)
+    if document is not None:
+        document.status = "ready"
 
 
 def _routes(app: FastAPI) -> None:
     @app.get("/documents/")
     async def list_documents(
         db: DbDep,
-        copy: CopyDep,
         skip: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1)] = 20,
     ) -> Any:
-        if limit > 100 and copy.variant != "unbounded_limit":
+        if limit > 100 and not _bug(db, "unbounded_limit"):
             raise HTTPException(422, "limit must be at most 100")
-        rows = db.scalars(select(_Document).order_by(_Document.id).offset(skip).limit(limit))
-        return [_public(d) for d in rows]
+        ordered = sorted(db.documents.values(), key=lambda d: d.id)
+        return [d.public() for d in ordered[skip : skip + limit]]
 
     @app.post("/documents/", status_code=202)
     async def create_document(
-        body: DocumentIn, db: DbDep, copy: CopyDep, tasks: BackgroundTasks, response: Response
+        body: DocumentIn, db: DbDep, tasks: BackgroundTasks, response: Response
     ) -> dict[str, Any]:
-        document = _Document(title=body.title, content=body.content)
-        db.add(document)
-        db.commit()
-        tasks.add_task(_mark_ready, copy, document.id)
-        if copy.variant == "wrong_status":
+        document = db.add(body)
+        tasks.add_task(_mark_ready, db, document.id)
+        if _bug(db, "wrong_status"):
             response.status_code = 200
-        return _public(document)
+        return document.public()
 
     @app.get("/documents/{document_id}")
-    async def read_document(document_id: int, db: DbDep, copy: CopyDep) -> Any:
-        document = db.get(_Document, document_id)
+    async def read_document(document_id: int, db: DbDep) -> Any:
+        document = db.documents.get(document_id)
         if document is None:
-            if copy.variant == "missing_404":
+            if _bug(db, "missing_404"):
                 return None
             raise HTTPException(404, f"document {document_id} not found")
-        return _public(document)
+        return document.public()
 
     @app.delete("/documents/{document_id}", status_code=204)
     async def delete_document(document_id: int, db: DbDep) -> Response:
-        document = db.get(_Document, document_id)
-        if document is None:
+        if db.documents.pop(document_id, None) is None:
             raise HTTPException(404, f"document {document_id} not found")
-        db.delete(document)
-        db.commit()
         return Response(status_code=204)
 
 
@@ -156,5 +161,45 @@ APP = build(allow_every_origin=False)
 APP_ALLOWING_EVERY_ORIGIN = build(allow_every_origin=True)
 
 
-def app_for(variant: str) -> FastAPI:
-    return APP_ALLOWING_EVERY_ORIGIN if variant == "cors_allows_everything" else APP
+class Served:
+    """One copy as the app process serves it: an ASGI app bound to its copy."""
+
+    def __init__(self, variant: str) -> None:
+        self.copy = Copy(variant)
+        every_origin = variant == "cors_allows_everything"
+        self.inner = APP_ALLOWING_EVERY_ORIGIN if every_origin else APP
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.copy.requests += 1
+            if any(name == b"origin" for name, _ in scope.get("headers") or []):
+                _bug(self.copy, "cors_allows_everything")  # every answer to an Origin differs
+            scope = {**scope, "state": {"copy": self.copy}}
+        await self.inner(scope, receive, send)
+
+    def reset(self) -> None:
+        self.copy.reset()
+
+    def evidence(self) -> dict[str, Any]:
+        copy = self.copy
+        return {"requests": copy.requests, "tests": copy.resets, "diverged": copy.diverged}
+
+
+def serve(variant: str, folder: Path) -> Served:
+    """A copy of the app for `variant` (its folder is unused: the copy keeps its data in memory)."""
+    return Served(variant)
+
+
+def warm_up() -> None:
+    import asyncio
+
+    served = serve("reference", Path.cwd())
+
+    async def requests() -> None:
+        body = b'{"title": "t", "content": "c"}'
+        headers = [("content-type", "application/json"), ("origin", FRONTEND)]
+        await asgi_driver.request(served.app, "POST", "/documents/", headers, body, {})
+        await asgi_driver.request(served.app, "GET", "/documents/?limit=101", [], b"", {})
+        await asgi_driver.request(served.app, "GET", "/documents/9", [], b"", {})
+
+    asyncio.run(requests())

@@ -1,16 +1,14 @@
-"""Hosts exercise 8: runs the learner's tests with pytest against several copies of an app.
+"""Hosts exercise 8 in the learner's process: runs the learner's tests against one served app.
 
-The copies (the correct app and its buggy versions) live in a separate companion process,
-served over a socket. The learner's process sees only opaque labels and HTTP answers: it cannot
-inspect an app to learn which copy is the correct one.
+The app runs in another process (docchat_lab.harness.ex08_app, in the app image); this process
+holds no app, no variant name and no label, only a socket over which its `client` sends HTTP
+requests. Each test starts with a fresh app (an empty database, a full pool).
 """
 
-import asyncio
 import base64
 import inspect
 import os
 import socket
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,28 +18,17 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from docchat_lab.grading import asgi_driver
-from docchat_lab.grading.protocol import (
-    recv_frame,
-    send_frame,
-)
-from docchat_lab.harness import ex08_app
-from docchat_lab.harness.ex08_companion import serve_companion
+from docchat_lab.grading.protocol import recv_frame, send_frame
 
 REQUIRED: tuple[str, ...] = ()
+MAX_TESTS = 200
 
 
 def warm_up() -> None:
     import _pytest.python  # noqa: F401 - pytest imports a lot; do it once, before the forks
 
-    with tempfile.TemporaryDirectory() as folder:
-        copy = ex08_app.Copy("reference", Path(folder) / "warm.sqlite")
-
-        async def one_request() -> None:
-            await asgi_driver.request(ex08_app.APP, "GET", "/documents/", [], b"", {"copy": copy})
-
-        asyncio.run(one_request())
-        copy.engine.dispose()
+    with httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
+        client.get("http://testserver/")
 
 
 def apps(module: ModuleType, params: dict[str, Any]) -> dict[str, Callable[[], Any]]:
@@ -49,7 +36,7 @@ def apps(module: ModuleType, params: dict[str, Any]) -> dict[str, Callable[[], A
 
 
 class _Channel:
-    """The learner side of the companion socket: one request at a time."""
+    """This process's connection to its app: one request at a time."""
 
     def __init__(self, fd: int) -> None:
         self.sock = socket.socket(fileno=fd)
@@ -61,19 +48,16 @@ class _Channel:
             return recv_frame(self.sock)
 
 
-class _CompanionTransport(httpx.BaseTransport):
-    def __init__(self, channel: _Channel, label: str) -> None:
+class _Transport(httpx.BaseTransport):
+    def __init__(self, channel: _Channel) -> None:
         self.channel = channel
-        self.label = label
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        target = request.url.raw_path.decode("ascii", "replace")
         reply = self.channel.ask(
             {
                 "op": "http",
-                "variant": self.label,
                 "method": request.method,
-                "target": target,
+                "target": request.url.raw_path.decode("ascii", "replace"),
                 "headers": [
                     [k.decode("latin-1"), v.decode("latin-1")] for k, v in request.headers.raw
                 ],
@@ -88,26 +72,30 @@ class _CompanionTransport(httpx.BaseTransport):
         )
 
 
-class _VariantPlugin:
-    """Gives each test a `client` for every label, and records how each run ended."""
+def _fresh_client(channel: _Channel) -> httpx.Client:
+    channel.ask({"op": "reset"})
+    return httpx.Client(
+        transport=_Transport(channel), base_url="http://testserver", follow_redirects=True
+    )
 
-    def __init__(self, labels: list[str], channel: _Channel) -> None:
-        self.labels = labels
+
+def _entry(outcome: str, error: BaseException | None = None) -> dict[str, str]:
+    entry = {"outcome": outcome}
+    if error is not None:
+        entry["error"] = type(error).__name__[:100]
+    return entry
+
+
+class _ClientPlugin:
+    """Gives each test a `client` bound to a fresh app, and records how each test ended."""
+
+    def __init__(self, channel: _Channel) -> None:
         self.channel = channel
-        self.outcomes: dict[str, dict[str, dict[str, str]]] = {}
-
-    def pytest_generate_tests(self, metafunc: Any) -> None:
-        if "client" in metafunc.fixturenames:
-            metafunc.parametrize("client", self.labels, indirect=True, ids=self.labels)
+        self.outcomes: dict[str, dict[str, str]] = {}
 
     @pytest.fixture
-    def client(self, request: Any) -> Iterator[httpx.Client]:
-        label = request.param
-        self.channel.ask({"op": "reset", "variant": label})
-        transport = _CompanionTransport(self.channel, label)
-        with httpx.Client(
-            transport=transport, base_url="http://testserver", follow_redirects=True
-        ) as session:
+    def client(self) -> Iterator[httpx.Client]:
+        with _fresh_client(self.channel) as session:
             yield session
 
     @pytest.hookimpl(hookwrapper=True)
@@ -116,15 +104,13 @@ class _VariantPlugin:
         report = outcome.get_result()  # type: ignore[attr-defined]
         if report.when != "call" and not report.failed:
             return
-        callspec = getattr(item, "callspec", None)
-        label = str(callspec.params.get("client", "")) if callspec is not None else ""
-        name = item.name.replace(label, "*") if label else item.name
         entry = {"outcome": "error" if report.when != "call" else report.outcome}
         if report.failed and call.excinfo is not None:
             entry["error"] = call.excinfo.typename[:100]
-        runs = self.outcomes.setdefault(name, {})
-        if label not in runs or report.failed:
-            runs[label] = entry
+        if item.name not in self.outcomes or report.failed:
+            self.outcomes[item.name] = entry
+        if "client" not in getattr(item, "fixturenames", ()):
+            self.outcomes[item.name]["unused"] = "client"
 
 
 # Built-in plugins a grading run has no use for: each costs time on every test.
@@ -170,43 +156,34 @@ def _plain_tests(module: ModuleType) -> list[tuple[str, Callable[..., Any]]] | N
 
 
 def _run_plain(
-    tests: list[tuple[str, Callable[..., Any]]], labels: list[str], channel: _Channel
-) -> dict[str, dict[str, dict[str, str]]]:
+    tests: list[tuple[str, Callable[..., Any]]], channel: _Channel
+) -> dict[str, dict[str, str]]:
     """What pytest would report for plain test functions, without pytest's per-test cost."""
-    outcomes: dict[str, dict[str, dict[str, str]]] = {}
-    for name, test in tests:
-        runs = outcomes.setdefault(f"{name}[*]", {})
-        for label in labels:
-            channel.ask({"op": "reset", "variant": label})
-            transport = _CompanionTransport(channel, label)
-            entry: dict[str, str]
-            try:
-                with httpx.Client(
-                    transport=transport, base_url="http://testserver", follow_redirects=True
-                ) as client:
-                    test(client)
-                entry = {"outcome": "passed"}
-            except pytest.skip.Exception:
-                entry = {"outcome": "skipped"}
-            except Exception as exc:
-                entry = {"outcome": "failed", "error": type(exc).__name__[:100]}
-            runs[label] = entry
+    outcomes: dict[str, dict[str, str]] = {}
+    for name, test in tests[:MAX_TESTS]:
+        try:
+            with _fresh_client(channel) as client:
+                test(client)
+            outcomes[name] = _entry("passed")
+        except pytest.skip.Exception:
+            outcomes[name] = _entry("skipped")
+        except Exception as exc:
+            outcomes[name] = _entry("failed", exc)
     return outcomes
 
 
 def run_tests(module: ModuleType, params: dict[str, Any]) -> dict[str, Any]:
-    """Run the learner's test file; outcomes per test and per label.
+    """Run the learner's test file against this process's app; how each test ended.
 
     Plain test functions of `client` run directly; anything that needs pytest itself (fixtures
     of its own, marks, classes) runs under pytest, with the same outcomes.
     """
-    labels = list(params["labels"])
-    channel = _Channel(int(params["companion_fd"]))
+    channel = _Channel(int(params["served_fd"]))
     plain = _plain_tests(module)
     if plain:
-        return {"exit_code": 0, "outcomes": _run_plain(plain, labels, channel), "runner": "plain"}
+        return {"outcomes": _run_plain(plain, channel), "runner": "plain"}
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    plugin = _VariantPlugin(labels, channel)
+    plugin = _ClientPlugin(channel)
     # pytest lists the folder above its rootdir: give it one the worker owns.
     folder = Path.cwd() / "pytest-run"
     folder.mkdir(exist_ok=True)
@@ -228,9 +205,10 @@ def run_tests(module: ModuleType, params: dict[str, Any]) -> dict[str, Any]:
         ],
         plugins=[plugin],
     )
-    return {"exit_code": int(code), "outcomes": plugin.outcomes, "runner": "pytest"}
+    outcomes = dict(list(plugin.outcomes.items())[:MAX_TESTS])
+    return {"exit_code": int(code), "outcomes": outcomes, "runner": "pytest"}
 
 
 PROBES: dict[str, Callable[..., Any]] = {"run_tests": run_tests}
 
-__all__ = ["PROBES", "REQUIRED", "apps", "serve_companion", "warm_up"]
+__all__ = ["PROBES", "REQUIRED", "apps", "warm_up"]

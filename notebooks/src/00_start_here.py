@@ -92,6 +92,8 @@ assert all(not m.startswith("docchat/lab") for m in modules), "the app never hol
 #   `exercises/` folder. Those stubs are generated from reference answers in `solutions/`; you edit
 #   your copy in `exercises/`, never `solutions/`. The check cell below the exercise runs
 #   `check("exNN")` and tells you exactly what was called, what came back and what was expected.
+#   In a terminal, `docchat-lab watch exNN` does the same each time you save, and
+#   `docchat-lab progress` shows which exercises pass so far.
 # - **The quiz** at the end asks you to recall the lesson's key ideas, then explains the correct
 #   answers, including where the original lesson's own answers are incomplete.
 # - **Where the lesson is wrong or dated**, the notebooks teach what was measured on the versions
@@ -99,45 +101,30 @@ assert all(not m.startswith("docchat/lab") for m in modules), "the app never hol
 #
 # ## Is this the right environment?
 #
-# The kit states its minimum versions once, in `pyproject.toml`. The next cell reads them from
-# there and asserts that what is installed meets them. It prints only a verdict, because the exact
-# versions change from machine to machine and month to month.
+# The kit states its minimum versions once, in `pyproject.toml`: the core dependencies and the
+# `[lab]` extras, which is what the README's first command installs. The next cell reads them
+# from there and asserts that what is installed meets them; then it reads every notebook's code
+# cells and asserts that each module they import (or run, like `ruff` and `pytest`) is there. It
+# prints only a verdict, because the exact versions change from machine to machine.
 
 # %%
-import sys
-import tomllib
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
 
-project = tomllib.loads((project_root() / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-wanted = [Requirement(line) for line in project["dependencies"]]
-wanted += [Requirement(line) for line in project["optional-dependencies"]["lab"]]
+from docchat_lab.environment_check import environment_problems
 
-problems = []
-for requirement in wanted:
-    try:
-        installed = version(requirement.name)
-    except PackageNotFoundError:
-        problems.append(f"{requirement.name} is not installed (need {requirement.specifier})")
-        continue
-    if not requirement.specifier.contains(installed, prereleases=True):
-        problems.append(f"{requirement.name} {installed} does not satisfy {requirement.specifier}")
-
-python_now = ".".join(map(str, sys.version_info[:3]))
-if not SpecifierSet(project["requires-python"]).contains(python_now):
-    problems.append(f"Python {python_now} does not satisfy {project['requires-python']}")
+problems, requirements, modules = environment_problems(project_root())
 
 # The one minimum the lesson leans on hardest: Depends(scope="function") arrived in FastAPI 0.121.
 assert Requirement("fastapi>=0.121").specifier.contains(version("fastapi"))
 assert not problems, "\n".join(problems)
-print(f"environment OK: {len(wanted)} requirements met")
+print(f"environment OK: {requirements} requirements met; the {modules} modules the notebooks use")
 
 # %% [markdown]
-# If that cell fails, it names each package that is missing or too old. Install the kit with its
-# lab extras (`pip install -e ".[dev]"` from the project folder) and choose the kernel of that
-# environment.
+# If that cell fails, it names each package that is missing or too old. From the project folder,
+# run the README's first command again (it installs the kit with `pip install -e '.[lab]'`), and
+# choose the kernel of that environment.
 #
 # **The kernel.** A notebook runs its code in a *kernel*, a separate Python process. The kit's
 # notebooks use the `python3` kernel of the environment where the kit is installed. The next cell
@@ -145,6 +132,7 @@ print(f"environment OK: {len(wanted)} requirements met")
 # other Python on your machine.
 
 # %%
+import sys
 from pathlib import Path
 
 import fastapi
@@ -235,8 +223,9 @@ print("GET /health/ready ->", ready.status_code, ready.json())
 
 # %% [markdown]
 # FastAPI writes an OpenAPI description of every route and serves interactive documentation at
-# `/docs`. Open `server.url + "/docs"` in your browser while the server runs and try the endpoints
-# by hand. Here we check that the page is there and list the paths the schema describes:
+# `/docs`. Here we check that the page is there and list the paths the schema describes. To try
+# the endpoints by hand, run `docchat serve` in a terminal (File → New → Terminal) and open
+# http://127.0.0.1:8000/docs; Ctrl+C in the terminal stops it.
 
 # %%
 docs = httpx2.get(f"{server.url}/docs", timeout=10)

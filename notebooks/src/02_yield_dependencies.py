@@ -475,6 +475,7 @@ import threading
 
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool
 
 
 class Base(DeclarativeBase):
@@ -494,9 +495,15 @@ class Job(Base):
 
 
 def fresh_database() -> sessionmaker[Session]:
-    """A new SQLite file with this notebook's tables, and a session factory for it."""
+    """A new SQLite file with this notebook's tables, and a session factory for it.
+
+    NullPool: each connection closes when its session ends, so none waits for the garbage
+    collector (which, since Python 3.13, warns about every unclosed one).
+    """
     db_engine = create_engine(
-        f"sqlite:///{scratch_dir() / 'app.db'}", connect_args={"check_same_thread": False}
+        f"sqlite:///{scratch_dir() / 'app.db'}",
+        connect_args={"check_same_thread": False},
+        poolclass=NullPool,
     )
     Base.metadata.create_all(db_engine)
     return sessionmaker(bind=db_engine)
@@ -875,8 +882,11 @@ print("connections still checked out after 13 requests:", connections_in_use)
 #
 # Run the next cell after each change. It runs the checks in a fresh process, so you never need
 # to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet". To start over:
-# `docchat-lab reset ex02` in a terminal (your version is kept as a `.bak` file).
+# expected, and a hint. Until you start, every check says "not done yet".
+#
+# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex02`
+# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
+# and `docchat-lab reset ex02` starts over (every earlier version is kept).
 #
 # <!-- exercise: ex02_yield_dependencies -->
 

@@ -995,8 +995,11 @@ print(
 #
 # Run the next cell after each change. It runs the checks in a fresh process, so you never need
 # to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet". To start over:
-# `docchat-lab reset ex03` in a terminal (your version is kept as a `.bak` file).
+# expected, and a hint. Until you start, every check says "not done yet".
+#
+# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex03`
+# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
+# and `docchat-lab reset ex03` starts over (every earlier version is kept).
 #
 # <!-- exercise: ex03_routers -->
 

@@ -257,45 +257,63 @@ in_thread.stop()
 # %% [markdown]
 # ## 4. Four ways to wait, measured
 #
-# One small app, five endpoints. Four of them wait `DELAY` seconds in a different way; `/ping`
-# answers at once:
+# One small app, five endpoints. Four of them wait in a different way; `/ping` answers at once:
 #
 # | endpoint | how it waits | who waits |
 # |---|---|---|
-# | `/blocking` | `async def` + `time.sleep` | the event loop itself: **everyone** |
-# | `/awaiting` | `async def` + `await asyncio.sleep` | only this request; the loop serves others |
-# | `/sync` | plain `def` + `time.sleep` | a worker thread: FastAPI runs `def` in its pool |
-# | `/threadpool` | `async def` + `await run_in_threadpool(time.sleep, ...)` | a worker thread |
+# | `/blocking` | `async def` + `time.sleep(DELAY)` | the event loop itself: **everyone** |
+# | `/awaiting` | `async def` + `await asyncio.sleep(...)` | this request only; the loop goes on |
+# | `/sync` | plain `def` + `time.sleep(...)` | a worker thread: FastAPI runs `def` in its pool |
+# | `/threadpool` | `async def` + `await run_in_threadpool(...)` | a worker thread |
 #
-# Each slow endpoint wraps its wait in `span()`, a small helper that notes when the call
-# started and ended, as seen by the server.
+# The blocking one sleeps `DELAY` seconds. The other three wait, in short steps, until `/ping` has
+# been answered and all `CALLS` calls have started: waiting for *events* rather than for a number
+# of seconds makes the outcome the same on a fast laptop and on a machine busy with other work.
+# Each slow endpoint wraps its wait in `span()`, a small helper that notes when the call started
+# and ended, as seen by the server.
 #
 # `time.sleep` stands in for any blocking call: `requests.get`, a synchronous database driver, a
 # slow file read. `asyncio.sleep` stands in for any awaited I/O: `httpx2.AsyncClient`, an async
 # database driver, an LLM SDK's async client.
 
 # %%
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi.concurrency import run_in_threadpool
 
-DELAY = 0.2  # seconds each slow call waits
+DELAY = 0.2  # seconds a blocking call sleeps
 CALLS = 5  # slow calls fired at once
+PATIENCE = 30.0  # the longest the others wait for their events (a safety net, never reached)
 
 # What the server saw: when each slow call started and ran, and when /ping was answered.
 started: list[float] = []
 spans: list[tuple[float, float]] = []
 ping_times: list[float] = []
+pinged, all_started = threading.Event(), threading.Event()
 
 
 @contextmanager
 def span() -> Iterator[None]:
     begin = time.perf_counter()
     started.append(begin)
+    if len(started) == CALLS:
+        all_started.set()
     yield
     spans.append((begin, time.perf_counter()))
+
+
+def ready() -> bool:
+    """What the non-blocking calls wait for: /ping answered, and every call started."""
+    return pinged.is_set() and all_started.is_set()
+
+
+def wait_in_this_thread() -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.005)  # blocks this thread only
 
 
 four_ways = FastAPI()
@@ -311,27 +329,30 @@ async def blocking() -> dict[str, str]:
 @four_ways.get("/awaiting")
 async def awaiting() -> dict[str, str]:
     with span():
-        await asyncio.sleep(DELAY)  # gives the loop back while waiting
+        deadline = time.monotonic() + PATIENCE
+        while not ready() and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)  # gives the loop back while waiting
     return {"waited": "awaiting"}
 
 
 @four_ways.get("/sync")
 def sync_endpoint() -> dict[str, str]:
     with span():
-        time.sleep(DELAY)  # blocks a worker thread, not the loop
+        wait_in_this_thread()  # blocks a worker thread, not the loop
     return {"waited": "sync"}
 
 
 @four_ways.get("/threadpool")
 async def threadpool() -> dict[str, str]:
     with span():
-        await run_in_threadpool(time.sleep, DELAY)  # the same, done by hand
+        await run_in_threadpool(wait_in_this_thread)  # the same, done by hand
     return {"waited": "threadpool"}
 
 
 @four_ways.get("/ping")
 async def ping() -> dict[str, bool]:
     ping_times.append(time.perf_counter())
+    pinged.set()
     return {"pong": True}
 
 
@@ -341,8 +362,7 @@ print("the lab app is being served in a thread:", lab.running)
 # %% [markdown]
 # The client fires `CALLS` requests at one endpoint at once and, as soon as the first of them is
 # running, sends one `/ping`. The server notes when each slow call ran and when `/ping` was
-# answered. From that, two questions with yes/no answers that do not depend on how fast or busy
-# the machine is:
+# answered. From that, two questions with yes/no answers:
 #
 # - **Did the slow calls overlap?** Were two or more of them running at the same moment?
 # - **Did `/ping` stall?** Was it answered only after a slow call had finished, although it
@@ -365,10 +385,12 @@ def most_at_once(intervals: list[tuple[float, float]]) -> int:
 
 async def burst(path: str) -> tuple[bool, bool, float]:
     """Fire CALLS requests at `path`; return (overlapped, /ping stalled, seconds first-to-last)."""
-    async with httpx2.AsyncClient(base_url=lab.url, timeout=30) as client:
+    async with httpx2.AsyncClient(base_url=lab.url, timeout=60) as client:
         await client.get("/ping")  # open a connection first: time the server, not the set-up
         for record in (started, spans, ping_times):
             record.clear()
+        pinged.clear()
+        all_started.clear()
         calls_started = time.perf_counter()
         slow = [asyncio.create_task(client.get(path)) for _ in range(CALLS)]
         while not started:  # wait until the server has begun the first slow call...
@@ -444,86 +466,101 @@ assert anyio.to_thread.current_default_thread_limiter().total_tokens == 40  # th
 print("worker threads per event loop (anyio's default limiter):", tokens)
 
 # %% [markdown]
-# Now 100 concurrent `def` calls of `WAVE_DELAY` seconds each. With 40 threads, they must run in
-# waves: 40, then 40, then the last 20. To make the waves easy to see, the app below has a
-# *starting gate*: an `async` dependency (it runs on the loop, without a thread) counts arriving
-# requests, and every call waits at the gate until all 100 have arrived. That takes the noise of
-# opening 100 connections out of the picture. Each call records when it really started, and the
-# cell groups the start times into waves.
+# Now 100 concurrent `def` calls. With 40 threads, they must run in waves: 40, then 40, then the
+# last 20. To see the waves without timing anything, every call holds its thread until the cell
+# lets its wave go, and the cell asks the pool itself what it is doing: anyio's limiter reports
+# how many tokens are borrowed and how many calls wait for one (`statistics()`). A wave is
+# complete when every call not yet let go is either inside the endpoint or waiting for a thread,
+# and no other call holds a thread; then the cell notes its size and lets it go.
 #
 # The second app raises the limit in its `lifespan`, the place for start-up work that must run on
-# the server's loop.
+# the server's loop. Both apps keep their limiter on `app.state`, so the cell can read it.
 
 # %%
 # erratum 15: 100 def calls run in waves of 40; raising the limit in lifespan removes the waves
-import itertools
-import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import Depends
-
-WAVE_DELAY = 0.2
 REQUESTS = 100
+PATIENCE = 30.0  # the longest anything here waits for an event (a safety net, never reached)
 
 
-class StartingGate:
-    """Holds every call until `expected` requests have arrived; records when each one starts."""
+class Waves:
+    """Holds each call in the current wave until the cell lets that wave go; counts each wave."""
 
-    def __init__(self, expected: int) -> None:
-        self.expected = expected
-        self.arrived = 0
-        self.opened = threading.Event()
-        self.starts: list[float] = []
+    def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.sizes = [0]
+        self.gates = [threading.Event()]
 
-    async def arrive(self) -> None:  # an async dependency: runs on the loop, needs no thread
-        self.arrived += 1
-        if self.arrived == self.expected:
-            self.opened.set()
+    def enter(self) -> threading.Event:
+        with self.lock:
+            self.sizes[-1] += 1
+            return self.gates[-1]
+
+    def let_go(self) -> None:
+        with self.lock:  # calls that enter from now on belong to the next wave
+            self.gates[-1].set()
+            self.sizes.append(0)
+            self.gates.append(threading.Event())
 
 
-def pool_app(gate: StartingGate, tokens: int | None = None) -> FastAPI:
+def limiter_lifespan(tokens: int | None):
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()  # this server loop's
         if tokens is not None:
-            anyio.to_thread.current_default_thread_limiter().total_tokens = tokens
+            limiter.total_tokens = tokens
+        app.state.limiter = limiter
         yield
 
-    app = FastAPI(lifespan=lifespan)
+    return lifespan
 
-    @app.get("/work", dependencies=[Depends(gate.arrive)])
+
+def pool_app(waves: Waves, tokens: int | None = None) -> FastAPI:
+    app = FastAPI(lifespan=limiter_lifespan(tokens))
+
+    # No response model: one thread per call, for the endpoint only.
+    @app.get("/work", response_model=None)
     def work() -> dict[str, bool]:
-        assert gate.opened.wait(timeout=10), "not every request arrived"
-        with gate.lock:
-            gate.starts.append(time.perf_counter())
-        time.sleep(WAVE_DELAY)
+        assert waves.enter().wait(PATIENCE), "the cell never let this wave go"
         return {"done": True}
 
     return app
 
 
-def waves(starts: list[float]) -> list[int]:
-    """How many calls started together, wave after wave (a new wave after a gap)."""
-    ordered = sorted(starts)
-    sizes = [1]
-    for before, after in itertools.pairwise(ordered):
-        if after - before > WAVE_DELAY / 2:
-            sizes.append(1)
-        else:
-            sizes[-1] += 1
-    return sizes
+async def until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        await asyncio.sleep(0.01)
 
 
 async def hundred_calls(tokens: int | None) -> list[int]:
-    gate = StartingGate(REQUESTS)
-    server = serve(pool_app(gate, tokens), name="pool")
+    waves = Waves()
+    server = serve(pool_app(waves, tokens), name="pool")
+    limiter = server.app.state.limiter
     limits = httpx2.Limits(max_connections=REQUESTS)
-    async with httpx2.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
-        responses = await asyncio.gather(*(client.get("/work") for _ in range(REQUESTS)))
+    async with httpx2.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
+        calls = asyncio.gather(*(client.get("/work") for _ in range(REQUESTS)))
+        let_go = 0
+        while let_go < REQUESTS:
+
+            def wave_complete(left: int = REQUESTS - let_go) -> bool:
+                stats, inside = limiter.statistics(), waves.sizes[-1]
+                return (
+                    inside + stats.tasks_waiting == left  # every call is in, or waits
+                    and stats.borrowed_tokens == inside  # the last wave gave its threads back
+                    and (stats.tasks_waiting == 0 or inside == limiter.total_tokens)
+                )
+
+            await until(wave_complete, f"wave {len(waves.sizes)} complete")
+            let_go += waves.sizes[-1]
+            waves.let_go()
+        responses = await calls
     server.stop()
     assert all(r.status_code == 200 for r in responses)
-    return waves(gate.starts)
+    return waves.sizes[:-1]
 
 
 default_waves = await hundred_calls(tokens=None)
@@ -541,39 +578,49 @@ print(f"{REQUESTS} def calls, pool raised in lifespan: waves of {raised_waves}")
 #
 # The pool is shared. When 40 slow `def` calls hold every token, an `async def` endpoint still
 # answers at once, unless it needs a thread for *anything*: a synchronous dependency,
-# `run_in_threadpool`, or a synchronous background task all wait for a free token.
+# `run_in_threadpool`, or a synchronous background task all wait for a free token. The cell below
+# holds all 40 threads, sends one request of each kind, waits until the pool reports exactly
+# three calls waiting for a token, and only then lets the 40 go. Each piece of code notes whether
+# the threads had been let go when it ran: which of them had to wait follows from that order.
 
 # %%
 # erratum 15: sync dependencies, run_in_threadpool and sync tasks wait for the same 40 threads
 from typing import Annotated
 
-from fastapi import BackgroundTasks
+from fastapi import BackgroundTasks, Depends
 
-HOLD = 0.5
-shared = FastAPI()
+shared = FastAPI(lifespan=limiter_lifespan(None))
 holding = {"count": 0}
 holding_lock = threading.Lock()  # 40 threads update the count: `+=` alone is not atomic
-task_delays: list[float] = []
+let_go = threading.Event()
+ran_after_let_go: dict[str, bool] = {}
 
 
-@shared.get("/hold")
+@shared.get("/hold", response_model=None)
 def hold_a_thread() -> dict[str, bool]:
     with holding_lock:  # a def endpoint: runs on a worker thread
         holding["count"] += 1
-    time.sleep(HOLD)
+    assert let_go.wait(PATIENCE), "the cell never let the holders go"
     return {"held": True}
 
 
 def sync_dependency() -> str:
+    ran_after_let_go["/async-with-sync-dependency"] = let_go.is_set()
     return "built on a worker thread"
 
 
-def sync_task(queued_at: float) -> None:
-    task_delays.append(time.perf_counter() - queued_at)
+def count_in_a_thread(text: str) -> int:
+    ran_after_let_go["/async-with-threadpool"] = let_go.is_set()
+    return len(text)
+
+
+def sync_task() -> None:
+    ran_after_let_go["sync background task"] = let_go.is_set()
 
 
 @shared.get("/async-only")
 async def async_only() -> dict[str, bool]:
+    ran_after_let_go["/async-only"] = let_go.is_set()
     return {"ok": True}
 
 
@@ -586,47 +633,47 @@ async def async_with_sync_dependency(
 
 @shared.get("/async-with-threadpool")
 async def async_with_threadpool() -> dict[str, int]:
-    return {"value": await run_in_threadpool(len, "four")}
+    return {"value": await run_in_threadpool(count_in_a_thread, "four")}
 
 
 @shared.get("/async-with-sync-task")
 async def async_with_sync_task(tasks: BackgroundTasks) -> dict[str, bool]:
-    tasks.add_task(sync_task, time.perf_counter())
+    tasks.add_task(sync_task)
     return {"queued": True}
 
 
-async def timed_get(client: httpx2.AsyncClient, path: str) -> float:
-    begin = time.perf_counter()
-    response = await client.get(path)
-    response.raise_for_status()
-    return time.perf_counter() - begin
-
-
 shared_server = serve(shared, name="shared-pool")
-async with httpx2.AsyncClient(base_url=shared_server.url, timeout=30) as client:
+limiter = shared_server.app.state.limiter
+async with httpx2.AsyncClient(base_url=shared_server.url, timeout=60) as client:
     holders = [asyncio.create_task(client.get("/hold")) for _ in range(40)]
-    deadline = time.monotonic() + 10
-    while holding["count"] < 40 and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
-    assert holding["count"] == 40, "the pool never filled up"
-    probes = ["/async-only", "/async-with-sync-dependency", "/async-with-threadpool"]
-    *waits, task_response_wait = await asyncio.gather(
-        *(timed_get(client, path) for path in probes),
-        timed_get(client, "/async-with-sync-task"),
-    )
-    await asyncio.gather(*holders)
+    await until(lambda: holding["count"] == 40, "40 threads held")
+    probes = [
+        "/async-only",
+        "/async-with-sync-dependency",
+        "/async-with-threadpool",
+        "/async-with-sync-task",
+    ]
+    answers = {path: asyncio.create_task(client.get(path)) for path in probes}
+    # Two answers arrive while every thread is held...
+    answered_while_held = [
+        (await answers[path]).status_code for path in ("/async-only", "/async-with-sync-task")
+    ]
+    assert not let_go.is_set()
+    # ...and three pieces of code wait for a token: the dependency, the function, the task.
+    await until(lambda: limiter.statistics().tasks_waiting == 3, "three calls waiting")
+    let_go.set()
+    await asyncio.gather(*holders, *answers.values())
+    await until(lambda: "sync background task" in ran_after_let_go, "the task ran")
 shared_server.stop()
 
-waited = {path: wait > HOLD / 2 for path, wait in zip(probes, waits, strict=True)}
-assert task_response_wait < HOLD / 2  # its response went out at once...
-waited["sync background task"] = task_delays[0] > HOLD / 2  # ...but the task waited
-for what, did_wait in waited.items():
-    print(f"while 40 def calls hold the pool, {what} waited for a thread: {did_wait}")
-assert waited == {
+assert answered_while_held == [200, 200]  # the task's response went out at once...
+for what in [*probes[:3], "sync background task"]:  # in a fixed order: they ran in any
+    print(f"while 40 def calls hold the pool, {what} waited for a thread: {ran_after_let_go[what]}")
+assert ran_after_let_go == {
     "/async-only": False,
     "/async-with-sync-dependency": True,
     "/async-with-threadpool": True,
-    "sync background task": True,
+    "sync background task": True,  # ...but the task itself waited
 }
 
 # %% [markdown]
@@ -653,20 +700,21 @@ def count_up(n: int) -> int:
 
 cpu_app = FastAPI()
 cpu_calls: list[tuple[float, float, float]] = []  # (start, end, CPU seconds of its thread)
+# The four calls start computing together, once all four have their thread.
+all_four = threading.Barrier(4, timeout=PATIENCE)
 
 
 @cpu_app.get("/compute")
 def compute() -> dict[str, bool]:
+    all_four.wait()
     begin, cpu_begin = time.perf_counter(), time.thread_time()
-    count_up(1_000_000)
+    count_up(2_000_000)
     cpu_calls.append((begin, time.perf_counter(), time.thread_time() - cpu_begin))
     return {"done": True}
 
 
 cpu_server = serve(cpu_app, name="cpu")
-async with httpx2.AsyncClient(base_url=cpu_server.url, timeout=30) as client:
-    await client.get("/compute")  # warm up
-    cpu_calls.clear()
+async with httpx2.AsyncClient(base_url=cpu_server.url, timeout=60) as client:
     await asyncio.gather(*(client.get("/compute") for _ in range(4)))
 cpu_server.stop()
 
@@ -835,8 +883,11 @@ for mode, (code, detail) in statuses.items():
 #
 # Run the next cell after each change. It runs the checks in a fresh process, so you never need
 # to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet". To start over:
-# `docchat-lab reset ex04` in a terminal (your version is kept as a `.bak` file).
+# expected, and a hint. Until you start, every check says "not done yet".
+#
+# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex04`
+# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
+# and `docchat-lab reset ex04` starts over (every earlier version is kept).
 #
 # <!-- exercise: ex04_async -->
 

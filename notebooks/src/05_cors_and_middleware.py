@@ -433,10 +433,18 @@ def timed_app(scale: float) -> FastAPI:
     return app
 
 
-as_written = float(TestClient(timed_app(scale=1)).get("/slow").headers["X-Time-Ms"])
-fixed = float(TestClient(timed_app(scale=1000)).get("/slow").headers["X-Time-Ms"])
+def header_and_client_seconds(scale: float) -> tuple[float, float]:
+    begin = time.perf_counter()
+    header = float(TestClient(timed_app(scale)).get("/slow").headers["X-Time-Ms"])
+    return header, time.perf_counter() - begin
 
-assert as_written < 1  # "under a millisecond" for a 200 ms request: it is seconds
+
+as_written, client_seconds = header_and_client_seconds(scale=1)
+fixed, _ = header_and_client_seconds(scale=1000)
+
+# Bounds, not a guess at the speed: the request took at least SLOW s and at most what the
+# client waited, so a header inside those bounds counts seconds, however busy the machine is.
+assert SLOW <= as_written <= client_seconds
 assert fixed >= SLOW * 1000  # at least the 200 ms the endpoint slept
 print(f"a {SLOW * 1000:.0f} ms request, as the lesson writes it: X-Time-Ms < 1 ->", as_written < 1)
 print(f"multiplied by 1000: X-Time-Ms >= {SLOW * 1000:.0f} ->", fixed >= SLOW * 1000)
@@ -499,11 +507,14 @@ header_ms = float(streamed.headers["X-Time-Ms"])
 
 assert streamed.text == "one two three"
 assert client_ms >= 3 * CHUNK_PAUSE * 1000  # the body took at least 300 ms to arrive
-assert header_ms < CHUNK_PAUSE * 1000  # the header saw none of it
 assert full_durations[0] >= 3 * CHUNK_PAUSE * 1000  # the pure ASGI timer saw all of it
+# The header's time was taken before the first pause ended, the pure ASGI timer's after the
+# third: by that order alone, the header missed at least two whole pauses.
+missed_ms = full_durations[0] - header_ms
+assert missed_ms >= 2 * CHUNK_PAUSE * 1000
 print("streamed body took >= 300 ms:", client_ms >= 300)
-print("X-Time-Ms (BaseHTTPMiddleware) counted the streaming:", header_ms >= 300)
-print("the pure ASGI timer, at the last body message, counted it:", full_durations[0] >= 300)
+print("X-Time-Ms (BaseHTTPMiddleware) missed the streamed pauses:", missed_ms >= 200)
+print("the pure ASGI timer, at the last body message, counted them:", full_durations[0] >= 300)
 
 # %% [markdown]
 # ## 6. Why DocChat's middleware is pure ASGI
@@ -758,8 +769,11 @@ print(
 #
 # Run the next cell after each change. It runs the checks in a fresh process, so you never need
 # to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet". To start over:
-# `docchat-lab reset ex05` in a terminal (your version is kept as a `.bak` file).
+# expected, and a hint. Until you start, every check says "not done yet".
+#
+# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex05`
+# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
+# and `docchat-lab reset ex05` starts over (every earlier version is kept).
 #
 # <!-- exercise: ex05_cors_middleware -->
 

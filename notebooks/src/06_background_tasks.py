@@ -50,7 +50,7 @@ docchat = serve(create_app(Settings(database_url=sqlite_url())), name="docchat")
 api = httpx2.Client(base_url=docchat.url, timeout=10)
 
 
-def wait_until_done(document_id: int, timeout: float = 10.0) -> dict:
+def wait_until_done(document_id: int, timeout: float = 30.0) -> dict:
     """Poll the document until it is ready or failed, as a frontend would."""
     deadline = time.monotonic() + timeout
     while True:
@@ -170,18 +170,24 @@ for name, parameter in parameters.items():
 #   the same response are **skipped**.
 #
 # A tiny app shows all of it: one endpoint queues a slow task; another queues a failing task and a
-# task after it.
+# task after it. The slow task waits until the client has its response (at most 30 s): it can
+# only finish first if the response was already on its way, so the order of events below is the
+# proof, whatever the speed of the machine.
 
 # %%
+import threading
+
 from fastapi import BackgroundTasks, FastAPI
 
 events: list[str] = []
 jobs = FastAPI()
+client_has_response, slow_task_done = threading.Event(), threading.Event()
 
 
 def slow_task() -> None:
-    time.sleep(0.3)
+    assert client_has_response.wait(30), "the client never got its response"
     events.append("slow task finished")
+    slow_task_done.set()
 
 
 def failing_task() -> None:
@@ -219,11 +225,13 @@ from fastapi.testclient import TestClient
 jobs_server = serve(jobs, name="jobs")
 
 events.clear()
+client_has_response.clear()
 served = httpx2.post(jobs_server.url + "/slow", timeout=10)
 events.append("uvicorn client has its response")
-time.sleep(0.5)  # give the task time to finish
+client_has_response.set()
+assert slow_task_done.wait(30), "the task never finished"
 
-with TestClient(jobs) as client:
+with TestClient(jobs) as client:  # the task need not wait for anything this time
     client_events_before = len(events)
     client.post("/slow")
     events.append("TestClient call returned")
@@ -268,11 +276,11 @@ print("with raise_server_exceptions=False:", quiet.status_code, "| tasks that ra
 # erratum 22: under uvicorn a failing task is only logged; client gets 200; later tasks skipped
 events.clear()
 response = httpx2.post(jobs_server.url + "/broken", timeout=10)
-deadline = time.monotonic() + 5
+deadline = time.monotonic() + 30
+# uvicorn logs the failure once the app has returned: no task of that request can run after it.
 while "Exception in ASGI application" not in "".join(jobs_server.log_messages()):
     assert time.monotonic() < deadline, "uvicorn never logged the failure"
     time.sleep(0.02)
-time.sleep(0.2)  # had the second task been going to run, it would have by now
 jobs_server.stop()
 
 assert response.status_code == 200
@@ -303,8 +311,10 @@ print("tasks that ran:", events)
 #
 # To see it for real, the next cell runs a tiny app in a **separate process** (uvicorn started
 # with `subprocess`), so that it can be killed the way a crash kills a server. Its only task
-# sleeps half a second, then writes a file. The client gets its `200`; the process is killed; a
-# new process starts on the same port, like a restart. The file never appears.
+# notes that it has started, then waits for a go-ahead (a file the cell writes later) before it
+# writes its result. The client gets its `200`; the process is killed while the task waits; a new
+# process starts on the same port, like a restart; the cell gives the go-ahead. The result never
+# appears: the only process that knew about the task is gone.
 
 # %%
 # erratum 22: tasks are lost on restart and never retried
@@ -326,7 +336,11 @@ app = FastAPI()
 
 
 def write_when_done(path: str) -> None:
-    time.sleep(0.5)
+    Path(path + ".started").write_text("started")
+    go_ahead = Path(path + ".go")
+    deadline = time.monotonic() + 60
+    while not go_ahead.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
     Path(path).write_text("done")
 
 
@@ -363,16 +377,22 @@ def start_process() -> subprocess.Popen:
 marker = workdir / "task-finished.txt"
 first = start_process()
 accepted_job = httpx2.post(base_url + "/jobs", params={"path": str(marker)}, timeout=10)
-first.kill()  # the crash: no shutdown, no cleanup
+deadline = time.monotonic() + 30
+while not marker.with_name(marker.name + ".started").exists():  # the task is running...
+    assert time.monotonic() < deadline, "the task never started"
+    time.sleep(0.02)
+first.kill()  # ...when the crash comes: no shutdown, no cleanup
 first.wait()
 
 second = start_process()  # the restart
-time.sleep(1.0)  # twice the time the task needed
+marker.with_name(marker.name + ".go").write_text("go")  # a task still alive could finish now
+httpx2.get(base_url + "/openapi.json", timeout=10)  # the new process is up and serving
 second.kill()
 second.wait()
 
 assert accepted_job.status_code == 200
 assert accepted_job.json() == {"accepted": True}
+assert first.returncode != 0  # killed, with its task: no process holds it any more
 assert not marker.exists()  # the task died with the first process; the second never knew of it
 print("the client was told:", accepted_job.status_code, accepted_job.json())
 print("the task finished, before or after the restart:", marker.exists())
@@ -553,8 +573,11 @@ print(
 #
 # Run the next cell after each change. It runs the checks in a fresh process, so you never need
 # to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet". To start over:
-# `docchat-lab reset ex06` in a terminal (your version is kept as a `.bak` file).
+# expected, and a hint. Until you start, every check says "not done yet".
+#
+# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex06`
+# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
+# and `docchat-lab reset ex06` starts over (every earlier version is kept).
 #
 # <!-- exercise: ex06_background_tasks -->
 

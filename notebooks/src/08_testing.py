@@ -435,12 +435,16 @@ assert fake.questions == ["How hot for green tea?"]
 #
 # The cell below runs the same app on four engines. The one with only `StaticPool` fails in the
 # worker thread, and SQLAlchemy also logs the failed cleanup; the cell keeps those log records in
-# memory so they do not land on stderr.
+# memory so they do not land on stderr. The failing setups also *leak* connections: `sqlite3`
+# closes a connection only in the thread that opened it, so one opened or used in a worker thread
+# that is gone can never be closed. Python 3.13 warns about each one when it is garbage-collected
+# (`ResourceWarning: unclosed database`); the cell collects them on the spot and counts them.
 
 # %%
 # erratum 9: in-memory SQLite needs StaticPool and check_same_thread=False, else "no such table"
 import gc
 import logging
+import warnings
 from typing import Annotated
 
 from fastapi import Depends
@@ -497,27 +501,42 @@ engines = {
         "connect_args": {"check_same_thread": False},
     },
 }
-sqlalchemy_log, kept = logging.getLogger("sqlalchemy"), KeepRecords()
-sqlalchemy_log.addHandler(kept)
-sqlalchemy_log.propagate = False
-results = {}
-try:
-    for label, options in engines.items():
-        engine = create_engine("sqlite://", **options)
+
+
+def run_on(engine: Engine) -> tuple[str, int, int]:
+    """(what POST /notes gave, SQLAlchemy log records, connections that could not be closed)."""
+    log, kept = logging.getLogger("sqlalchemy"), KeepRecords()
+    log.addHandler(kept)
+    log.propagate = False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)  # counted below, never printed
         try:
             with TestClient(notes_app(engine)) as client:
-                results[label] = f"200 {client.post('/notes', params={'text': 'hi'}).json()}"
+                result = f"200 {client.post('/notes', params={'text': 'hi'}).json()}"
         except SQLAlchemyError as exc:
-            results[label] = f"{type(exc.orig).__name__}: {str(exc.orig).split('. ')[0]}"
-        engine.dispose()
-        gc.collect()  # let SQLAlchemy finish (and log) the cleanup of failed connections now
-finally:
-    sqlalchemy_log.removeHandler(kept)
-    sqlalchemy_log.propagate = True
+            result = f"{type(exc.orig).__name__}: {str(exc.orig).split('. ')[0]}"
+        finally:
+            engine.dispose()  # SQLAlchemy logs the connections it fails to close
+            log.removeHandler(kept)
+            log.propagate = True
+        records = len(kept.records)
+        kept.records.clear()  # their tracebacks hold the last references to the connections
+        gc.collect()
+    return result, records, sum("unclosed database" in str(w.message) for w in caught)
+
+
+results, logged, leaked = {}, 0, {}
+for label, options in engines.items():
+    results[label], records, leaked[label] = run_on(create_engine("sqlite://", **options))
+    logged += records
 
 for label, result in results.items():
     print(f"{label:<38} {result}")
-print("SQLAlchemy log records kept off stderr:", len(kept.records) > 0)
+print("SQLAlchemy log records kept off stderr:", logged > 0)
+print("connections the working setup left open:", leaked["StaticPool + check_same_thread=False"])
+assert leaked["StaticPool + check_same_thread=False"] == 0
+if sys.version_info >= (3, 13):  # the first Python whose sqlite3 warns about them
+    assert leaked["StaticPool only"] > 0
 assert results["defaults"] == "OperationalError: no such table: notes"
 assert results["check_same_thread=False only"] == "OperationalError: no such table: notes"
 assert results["StaticPool only"].startswith(
@@ -734,10 +753,11 @@ print("the fixtures enter the client with `with` and clear the settings cache")
 # %% [markdown]
 # Now some of the tests themselves, with the project's own pytest configuration (warnings are
 # errors, every test has a timeout). To keep this cell to a few seconds it runs two small files
-# of `tests/api` and switches off two plugins those files do not use (Hypothesis and
-# Schemathesis, which take seconds to load). The whole suite is one command in a terminal:
-# `python -m pytest tests`. Only the verdict is printed; on a failure the cell shows pytest's
-# report instead.
+# of `tests/api`, and it leaves out what the project's `addopts` add for the full suite (parallel
+# workers, coverage, the notebooks under nbval): `-o addopts=""` drops them, and
+# `PYTEST_DISABLE_PLUGIN_AUTOLOAD=1` loads only the one plugin named with `-p`, the timeout.
+# The whole suite is one command in a terminal: `python -m pytest`. Only the verdict is printed;
+# on a failure the cell shows pytest's report instead.
 
 # %%
 focused = ["tests/api/test_deps.py", "tests/api/test_health.py"]
@@ -748,19 +768,16 @@ suite = subprocess.run(
         "pytest",
         "-q",
         "-x",
+        "-o",
+        "addopts=",
         "-p",
         "no:cacheprovider",
         "-p",
-        "no:hypothesispytest",
-        "-p",
-        "no:schemathesis",
-        # One process and no coverage: the full suite's settings are for the full suite.
-        "-n",
-        "0",
-        "--no-cov",
+        "pytest_timeout",
         *focused,
     ],
     cwd=project_root(),
+    env=os.environ | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     capture_output=True,
     text=True,
     timeout=300,
@@ -789,8 +806,11 @@ assert suite.returncode == 0, suite.stdout[-3000:] + suite.stderr[-2000:]
 #
 # Run the next cell after each change. It runs the checks in a fresh process, so you never need
 # to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet". To start over:
-# `docchat-lab reset ex08` in a terminal (your version is kept as a `.bak` file).
+# expected, and a hint. Until you start, every check says "not done yet".
+#
+# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex08`
+# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
+# and `docchat-lab reset ex08` starts over (every earlier version is kept).
 #
 # <!-- exercise: ex08_testing -->
 

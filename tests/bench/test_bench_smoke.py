@@ -151,7 +151,7 @@ def test_grading_quick_grades_a_small_class_to_full_marks() -> None:
     args = argparse.Namespace(quick=True, submissions=4, jobs=None, fresh_samples=2)
     result = grading.run(args)
     assert result.goals[0].invalid == "", result.goals[0].invalid
-    rows = dict(result.rows)
+    rows = {row[0]: row[-1] for row in result.rows}  # the last column: this checkout's grader
     assert rows["submissions x exercises"] == "4 x 8"
 
 

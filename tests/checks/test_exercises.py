@@ -84,10 +84,17 @@ def test_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnsw
     result = run_exercise(sandbox, exercise, {exercise.file: answer.apply(source).encode()})
     failed = {c.name for c in result.checks if not c.passed}
     assert failed == answer.fails, _failures(result)
+    reported = [c for c in result.checks if not c.passed and c.kind != "not-checked"]
+    assert reported, "the mistake itself is reported by at least one check"
     for check in result.checks:
-        if not check.passed:
-            assert answer.says in check.message, check.message
-            assert check.hint, f"{check.name} failed without a hint"
+        if check.passed:
+            continue
+        if check.kind == "not-checked":  # rests on a step an earlier check found failing
+            assert check.message.startswith("not checked: "), check.message
+            assert not check.hint, f"{check.name} hints at something it did not test"
+            continue
+        assert answer.says in check.message, check.message
+        assert check.hint, f"{check.name} failed without a hint"
 
 
 def test_testing_exercise_runs_tests_that_need_pytest_itself(sandbox: Sandbox) -> None:

@@ -315,4 +315,37 @@ WRONG_ANSWERS = [
         {"test_bad_values_fail_naming_the_field", "test_bad_settings_stop_the_app_at_startup"},
         "chunk_overlap",
     ),
+    wrong(
+        "ex08",
+        "CORS tested only by the status of a preflight",
+        '    assert allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN\n'
+        '    other = client.get("/documents/", headers={"Origin": "https://evil.example"})\n'
+        '    assert "access-control-allow-origin" not in other.headers\n',
+        "",
+        {"test_your_tests_catch_cors_allows_everything"},
+        "no test of yours fails when CORS allows every origin",
+    ),
+    wrong(
+        "ex08",
+        "limit checked only where it is allowed",
+        '    assert client.get("/documents/?limit=101").status_code == 422\n',
+        "",
+        {"test_your_tests_catch_unbounded_limit"},
+        "no test of yours fails when limit has no upper bound",
+    ),
+    wrong(
+        "ex08",
+        "a test that expects 200 where the API promises 202",
+        "    assert response.status_code == 202\n",
+        "    assert response.status_code == 200\n",
+        {
+            "test_your_tests_pass_on_the_correct_app",
+            "test_your_tests_catch_leaky_get_db",
+            "test_your_tests_catch_missing_404",
+            "test_your_tests_catch_wrong_status",
+            "test_your_tests_catch_cors_allows_everything",
+            "test_your_tests_catch_unbounded_limit",
+        },
+        "correct app",
+    ),
 ]

@@ -1,11 +1,13 @@
-"""A real JupyterLab in a real browser: open two notebooks, Run All, and no cell shows an error.
+"""A real JupyterLab in a real browser, started as the README's first command starts it.
 
-Starts `jupyter lab` on 127.0.0.1 with a token, on a copy of the notebooks (so autosave never
-touches the repository), and drives it with headless Chromium through Playwright's menus, as a
-learner would. Skipped with the reason when Chromium or Playwright is missing.
+`docchat-lab lab` (the environment's own script) runs in a copy of the project, so autosave never
+touches the repository, with a token, a free port and no browser of its own; headless Chromium
+then works as a learner does: Run All in two notebooks, an exercise opened from the file browser,
+and `docchat-lab check` typed into a JupyterLab terminal. Skipped with the reason when Chromium
+or Playwright is missing.
 """
 
-import os
+import json
 import secrets
 import shutil
 import socket
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
@@ -22,8 +25,22 @@ import pytest
 from tests.e2e.browser import CHROMIUM, CHROMIUM_FLAGS, skip_reason
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ["00_start_here.ipynb", "01_dependencies.ipynb"]
+NOTEBOOKS = ["01_dependencies.ipynb", "08_testing.ipynb"]
+NOT_COPIED = shutil.ignore_patterns(
+    ".git", ".venv*", "__pycache__", ".docchat-lab", "*.db", ".work", "*_cache", "kernel-ipc-*"
+)
 pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Lab:
+    base: str
+    token: str
+    project: Path
+    runtime: Path
+
+    def url(self, path: str = "") -> str:
+        return f"{self.base}/lab{path}?reset&token={self.token}"
 
 
 def _free_port() -> int:
@@ -32,75 +49,84 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _settings(home: Path) -> Path:
+    """JupyterLab's user settings, private to this test."""
+    settings = home / "settings" / "@jupyterlab"
+    # Render every cell (JupyterLab otherwise attaches only those on screen), so all are checked.
+    tracker = settings / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}))
+    # A terminal draws on a canvas; its screen-reader mode also keeps its text in the page.
+    terminal = settings / "terminal-extension" / "plugin.jupyterlab-settings"
+    terminal.parent.mkdir(parents=True)
+    terminal.write_text(json.dumps({"screenReaderMode": True}))
+    return settings.parent
+
+
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     if reason := skip_reason():
         pytest.skip(reason)
     home = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", home / "notebooks", ignore=shutil.ignore_patterns("src"))
-    # Render every cell (JupyterLab otherwise attaches only those on screen), so all are checked.
-    tracker = (
-        home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
-    )
-    tracker.parent.mkdir(parents=True)
-    tracker.write_text('{"windowingMode": "none"}')
+    project = home / "docchat-lab"
+    shutil.copytree(ROOT, project, ignore=NOT_COPIED)
     token, port = secrets.token_hex(16), _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        f"--port={port}",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={home}",
-        "--ServerApp.port_retries=0",
-        "--LabApp.news_url=",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")  # CI containers run as root
-    # The notebooks find the kit from their folder; the copy points them back at it.
+    # The README's first command ends with `.venv/bin/docchat-lab lab`: this environment's own.
+    command = [str(Path(sys.executable).with_name("docchat-lab")), "lab", "--no-browser"]
+    command += [f"--port={port}", f"--IdentityProvider.token={token}"]
+    command += ["--ServerApp.port_retries=0", "--LabApp.news_url="]
+    command += ["--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     env = {
-        **os.environ,
-        "DOCCHAT_LAB_ROOT": str(ROOT),
+        **_clean_environ(),
         "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
-        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws"),
+        "JUPYTERLAB_SETTINGS_DIR": str(_settings(home)),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
     }
-    server = subprocess.Popen(
-        command, cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"jupyter lab exited with code {server.returncode}")
-            try:
-                if httpx2.get(f"{base}/api/status?token={token}", timeout=2).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("jupyter lab did not start within 90 s")
-            time.sleep(0.3)
-        yield f"{base}/lab/tree/notebooks/{{notebook}}?reset&token={token}"
-    finally:
-        server.terminate()
+    with subprocess.Popen(
+        command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as server:
+        base = f"http://127.0.0.1:{port}"
         try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            _wait_for_server(server, base, token)
+            yield Lab(base, token, project, home / "runtime")
+        finally:
+            server.terminate()
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
-def _wait_for_idle_kernel(page, lab: str, notebook: str) -> None:  # type: ignore[no-untyped-def]
+def _clean_environ() -> dict[str, str]:
+    """This process's environment, minus what would point the lab elsewhere."""
+    import os
+
+    skip = {"DOCCHAT_LAB_ROOT", "PYTHONPATH", "JUPYTER_PATH", "JUPYTER_DATA_DIR"}
+    return {k: v for k, v in os.environ.items() if k not in skip}
+
+
+def _wait_for_server(server: subprocess.Popen[bytes], base: str, token: str) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        if server.poll() is not None:
+            pytest.fail(f"docchat-lab lab exited with code {server.returncode}")
+        try:
+            if httpx2.get(f"{base}/api/status?token={token}", timeout=2).status_code == 200:
+                return
+        except httpx2.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail("docchat-lab lab did not start within 90 s")
+        time.sleep(0.3)
+
+
+def _wait_for_idle_kernel(page, lab: Lab, notebook: str) -> None:  # type: ignore[no-untyped-def]
     """The server has started the notebook's kernel and the page shows it idle."""
-    base, token = lab.split("/lab/")[0], lab.rsplit("token=", 1)[1]
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        sessions = httpx2.get(f"{base}/api/sessions?token={token}", timeout=5).json()
+        sessions = httpx2.get(f"{lab.base}/api/sessions?token={lab.token}", timeout=5).json()
         states = [s["kernel"]["execution_state"] for s in sessions if s["path"].endswith(notebook)]
         if states == ["idle"]:
             break
@@ -110,6 +136,11 @@ def _wait_for_idle_kernel(page, lab: str, notebook: str) -> None:  # type: ignor
     page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=60_000)
 
 
+def _menu(page, *path: str) -> None:  # type: ignore[no-untyped-def]
+    for name in path:
+        page.get_by_role("menuitem", name=name, exact=True).first.click()
+
+
 def _run_all(page) -> None:  # type: ignore[no-untyped-def]
     """Run > Run All Cells, as a learner would; again if nothing started (a busy machine)."""
     started = (
@@ -117,8 +148,7 @@ def _run_all(page) -> None:  # type: ignore[no-untyped-def]
         ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"
     )
     for _attempt in range(3):
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        _menu(page, "Run", "Run All Cells")
         try:
             page.wait_for_function(started, timeout=30_000)
             return
@@ -127,9 +157,8 @@ def _run_all(page) -> None:  # type: ignore[no-untyped-def]
     pytest.fail("Run All Cells started nothing, three times")
 
 
-@pytest.mark.timeout(300)
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_run_all_in_jupyterlab_shows_no_error(lab: str, notebook: str, tmp_path: Path) -> None:
+@pytest.fixture
+def page(lab: Lab) -> Iterator:  # type: ignore[type-arg]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -137,47 +166,98 @@ def test_run_all_in_jupyterlab_shows_no_error(lab: str, notebook: str, tmp_path:
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
         )
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(lab.format(notebook=notebook), timeout=60_000)
-            panel = page.locator(".jp-NotebookPanel").first
-            panel.wait_for(timeout=60_000)
-            # The kernel is ready when the toolbar's status says so.
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
-                timeout=60_000
-            )
-            expected = sum(
-                1
-                for c in nbformat.read(ROOT / "notebooks" / notebook, as_version=4).cells
-                if c.cell_type == "code"
-            )
-            # Every code cell rendered (under load, JupyterLab takes its time).
-            page.wait_for_function(
-                "n => document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell').length >= n",
-                arg=expected,
-                timeout=60_000,
-            )
-            _wait_for_idle_kernel(page, lab, notebook)
-            _run_all(page)
-            # Done when every code cell has an execution count and none is queued or running.
-            try:
-                page.wait_for_function(
-                    """() => {
-                        const prompts = [...document.querySelectorAll(
-                            '.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
-                        const done = p => /\\[\\d+\\]/.test(p.textContent);
-                        return prompts.length > 0 && prompts.every(done);
-                    }""",
-                    timeout=240_000,
-                )
-            except Exception:
-                prompts = panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
-                page.screenshot(path=str(tmp_path / f"{notebook}-stuck.png"))
-                pytest.fail(f"Run All did not finish in {notebook}; prompts: {prompts}")
-            errors = panel.locator(
-                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-            )
-            shown = [errors.nth(i).inner_text()[:300] for i in range(errors.count())]
-            page.screenshot(path=str(tmp_path / f"{notebook}.png"), full_page=False)
-            assert shown == [], f"cells with errors or stderr in {notebook}: {shown}"
+            yield browser.new_page(viewport={"width": 1400, "height": 1000})
         finally:
             browser.close()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_run_all_in_jupyterlab_shows_no_error(
+    lab: Lab, page, notebook: str, tmp_path: Path
+) -> None:
+    page.goto(lab.url(f"/tree/notebooks/{notebook}"), timeout=60_000)
+    panel = page.locator(".jp-NotebookPanel").first
+    panel.wait_for(timeout=60_000)
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+        timeout=60_000
+    )
+    expected = sum(
+        1
+        for c in nbformat.read(ROOT / "notebooks" / notebook, as_version=4).cells
+        if c.cell_type == "code"
+    )
+    # Every code cell rendered (under load, JupyterLab takes its time).
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell').length >= n",
+        arg=expected,
+        timeout=60_000,
+    )
+    _wait_for_idle_kernel(page, lab, notebook)
+    _run_all(page)
+    # Done when every code cell has an execution count and none is queued or running.
+    try:
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll(
+                    '.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
+                const done = p => /\\[\\d+\\]/.test(p.textContent);
+                return prompts.length > 0 && prompts.every(done);
+            }""",
+            timeout=240_000,
+        )
+    except Exception:
+        prompts = panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        page.screenshot(path=str(tmp_path / f"{notebook}-stuck.png"))
+        pytest.fail(f"Run All did not finish in {notebook}; prompts: {prompts}")
+    errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    shown = [errors.nth(i).inner_text()[:300] for i in range(errors.count())]
+    page.screenshot(path=str(tmp_path / f"{notebook}.png"), full_page=False)
+    assert shown == [], f"cells with errors or stderr in {notebook}: {shown}"
+
+
+def test_the_lab_opens_notebook_00_first(lab: Lab) -> None:
+    # What a browser is sent to when the lab starts (`--no-browser` only skips the sending).
+    [opener] = lab.runtime.glob("jpserver-file-to-run-*-open.html")
+    assert "/lab/tree/notebooks/00_start_here.ipynb" in opener.read_text(encoding="utf-8")
+
+
+@pytest.mark.timeout(300)
+def test_the_file_browser_opens_an_exercise_from_the_project(lab: Lab, page) -> None:
+    page.goto(lab.url(), timeout=60_000)
+    listing = page.locator(".jp-DirListing-content")
+    for entry in ("README.md", "notebooks", "exercises"):  # the lab's root is the project
+        listing.get_by_text(entry, exact=True).first.wait_for(timeout=60_000)
+    listing.get_by_text("exercises", exact=True).first.dblclick()
+    listing.get_by_text("ex03_routers.py", exact=True).first.dblclick()
+    editor = page.locator(".jp-FileEditor .cm-content").first
+    editor.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-FileEditor .cm-content')]"
+        ".some(e => e.textContent.includes('def create_app('))",
+        timeout=60_000,
+    )
+
+
+@pytest.mark.timeout(300)
+def test_a_jupyterlab_terminal_runs_docchat_lab_check(lab: Lab, page, tmp_path: Path) -> None:
+    page.goto(lab.url(), timeout=60_000)
+    # The launcher, as JupyterLab shows it on a fresh workspace: its Terminal card.
+    page.locator(".jp-LauncherCard", has_text="Terminal").first.click(timeout=60_000)
+    terminal = page.locator(".jp-Terminal").first
+    terminal.wait_for(timeout=60_000)
+    text = (
+        "() => [...document.querySelectorAll('.jp-Terminal .xterm-accessibility-tree')]"
+        ".map(t => t.innerText).join('\\n')"
+    )
+    page.wait_for_function(f"() => ({text})().includes('$') || ({text})().includes('#')")
+    terminal.click()
+    page.keyboard.type("docchat-lab check ex03\n")
+    try:
+        page.wait_for_function(f"() => /ex03 · .*checks passed/.test(({text})())", timeout=180_000)
+    except Exception:
+        page.screenshot(path=str(tmp_path / "terminal.png"))
+        pytest.fail(f"no check table in the terminal: {page.evaluate(text)[-1000:]!r}")
+    shown = page.evaluate(text)
+    assert "command not found" not in shown
+    assert "✘ router serves its paths under the prefix once" in shown  # the stub's checks

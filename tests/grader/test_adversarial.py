@@ -1,45 +1,30 @@
-"""The threat model, one hostile submission per threat: each gets the score it deserves, the
-grader finishes, the submission's other exercises keep their points, and nothing leaks."""
+"""The threat model, graded as a class in every isolation mode this machine allows: one hostile
+submission per threat beside six honest learners. Each hostile one gets the score it deserves
+in that mode, the honest ones get full marks, the grader finishes and writes its reports, the
+submission's other exercises keep their points, and nothing outlives its run."""
 
 import base64
-import os
+import io
+import json
+import shutil
+import struct
+import subprocess
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from docchat_lab.grading.grade import ClassResult, grade
-from docchat_lab.grading.isolation import UID_BLOCK, Limits, detect_mode
+from docchat_lab.grading.grade import ClassResult, LearnerResult, grade
+from docchat_lab.grading.isolation import UID_BLOCK, Limits
 from docchat_lab.grading.reports import write_all
+from docchat_lab.grading.runner import MESSAGE_LIMIT
+from tests.grader.threats import CORPUS, MODES, ROOT, THREATS, Threat, unavailable
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = Path(__file__).parent / "adversarial"
-SOLUTION = ROOT / "solutions" / "ex01_dependencies.py"
-MODE = detect_mode()
-# Files are hidden only with private mounts; a worker has a uid of its own as root.
-HIDDEN_FILES = MODE in ("root", "bwrap")
-OWN_UID = MODE in ("root", "uid")
-# Without a uid of its own, these would take the test run down with them (kill -1, a fork
-# bomb under the tester's own process limit): they are only run where they are contained.
-NEEDS_OWN_UID = {"kill_everything", "fork_bomb"}
-
-# threat -> (ex01 score, ex01 status)
-EXPECTED = {
-    "eq_always_true": (3.33, "ok"),  # 3 of 8 public checks and 0 of 1 hidden
-    "fake_testclient": (0, "ok"),
-    "patch_the_runner": (0, "ok"),
-    "print_fake_results": (0, "crashed"),  # it wrote garbage on the grader's channel
-    "loop_forever": (0, "timeout"),
-    "loop_in_request": (0, "timeout"),
-    "eat_memory": (0, "memory"),
-    "exit_the_process": (0, "crashed"),
-    "kill_everything": (0, "ok"),  # it can only signal itself: nothing else stops
-    "fork_bomb": (0, "ok"),
-    "syntax_error": (0, "ok"),
-    "huge_output": (10, "ok"),
-    "read_the_answers": (0, "ok"),
-    "network_and_writes": (0, "ok"),
-}
+SOLUTIONS = ROOT / "solutions"
+ONLY = ["ex01", "ex03", "ex08"]
+FILES = {"ex01": "ex01_dependencies.py", "ex03": "ex03_routers.py", "ex08": "ex08_testing.py"}
+HONEST = ["honest-1", "honest-2", "honest-3", "honest-4", "honest-5", "ädä"]
 HIDDEN_CHECK = """
 from docchat_lab.grading.expect import expect_status
 
@@ -50,127 +35,230 @@ def test_limit_far_too_large(ex):
 """
 
 
-def _submission(text: str, tmp: Path, paths: dict[str, Path]) -> str:
-    honest = base64.b64encode(SOLUTION.read_bytes()).decode()
+def _fill(text: str, paths: dict[str, Path]) -> str:
+    honest = base64.b64encode((SOLUTIONS / FILES["ex01"]).read_bytes()).decode()
     for key, value in paths.items():
         text = text.replace(f"__{key}__", str(value))
     return text.replace("__HONEST__", honest)
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[ClassResult, Path, Path]:
-    tmp = tmp_path_factory.mktemp("class")
+def _plant_answers(folder: Path) -> None:
+    """A course folder elsewhere on the disk: a copy of solutions/, and a git repository."""
+    shutil.copytree(SOLUTIONS, folder / "course" / "solutions")
+    repo = folder / "clone"
+    repo.mkdir()
+    shutil.copy(SOLUTIONS / FILES["ex01"], repo / FILES["ex01"])
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "answers"], check=True)
+    shutil.rmtree(folder / "course" / "solutions" / "__pycache__", ignore_errors=True)
+
+
+def _zips(submissions: Path) -> None:
+    """Zips that cannot be read: encrypted, bad deflate data, bad LZMA data, not a zip."""
+    entry = (SOLUTIONS / FILES["ex01"]).read_bytes()
+    for name, method in (("bad-deflate", zipfile.ZIP_DEFLATED), ("bad-lzma", zipfile.ZIP_LZMA)):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", method) as archive:
+            archive.writestr(FILES["ex01"], entry)
+        data = bytearray(buffer.getvalue())
+        payload = 30 + sum(struct.unpack_from("<HH", data, 26))
+        data[payload + 4 : payload + 12] = b"\xff" * 8
+        (submissions / f"{name}.zip").write_bytes(bytes(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(FILES["ex01"], entry)
+    locked = bytearray(buffer.getvalue())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = locked.find(signature)
+        locked[at + offset] |= 1  # the "encrypted" flag, as zip -P sets it
+    (submissions / "locked.zip").write_bytes(bytes(locked))
+    (submissions / "not-a-zip.zip").write_bytes(b"PK\x03\x04 this is not a zip")
+
+
+def _threats_for(mode: str) -> list[Threat]:
+    return [t for t in THREATS if mode in t.scores]
+
+
+@pytest.fixture(scope="module", params=MODES)
+def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    mode = request.param
+    if reason := unavailable(mode):
+        pytest.skip(reason)
+    tmp = tmp_path_factory.mktemp(f"class-{mode}")
     submissions, out, hidden = tmp / "submissions", tmp / "out", tmp / "hidden"
     for folder in (submissions, out, hidden):
         folder.mkdir()
-    (hidden / "ex01_dependencies.py").write_text(HIDDEN_CHECK)
-    honest = submissions / "honest"
-    honest.mkdir()
-    (honest / "ex01_dependencies.py").write_bytes(SOLUTION.read_bytes())
-    paths = {"HIDDEN": hidden, "OTHER_LEARNER": honest, "OUT": out}
-    reference_ex03 = (ROOT / "solutions" / "ex03_routers.py").read_bytes()
-    for threat in EXPECTED:
-        if threat in NEEDS_OWN_UID and not OWN_UID:
-            continue
-        folder = submissions / threat
+    _plant_answers(tmp / "planted")
+    (hidden / FILES["ex01"]).write_text(HIDDEN_CHECK)
+    for name in HONEST:
+        for exercise in ONLY:
+            (submissions / name).mkdir(exist_ok=True)
+            shutil.copy(SOLUTIONS / FILES[exercise], submissions / name / FILES[exercise])
+    shutil.copytree(ROOT / "exercises", submissions / "ödö")
+    marker = tmp / "escaped.txt"
+    paths = {
+        "HIDDEN": hidden,
+        "OTHER_LEARNER": submissions / "honest-1",
+        "OUT": out,
+        "PLANTED": tmp / "planted",
+        "MARKER": marker,
+    }
+    for threat in _threats_for(mode):
+        folder = submissions / threat.name
         folder.mkdir()
-        text = (CORPUS / f"{threat}.py").read_text()
-        (folder / "ex01_dependencies.py").write_text(_submission(text, tmp, paths))
-        (folder / "ex03_routers.py").write_bytes(reference_ex03)
-    # Not-quite-submissions: the grader must take them in its stride.
-    (submissions / "empty").mkdir()
-    (submissions / "corrupt.zip").write_bytes(b"PK\x03\x04 this is not a zip")
+        text = (CORPUS / f"{threat.name}.py").read_text()
+        (folder / FILES[threat.exercise]).write_text(_fill(text, paths))
+        shutil.copy(SOLUTIONS / FILES["ex03"], folder / FILES["ex03"])
+    _zips(submissions)
     (submissions / "stray-notes.txt").write_text("not a submission")
-    sneaky = submissions / "sneaky"
-    sneaky.mkdir()
-    (sneaky / "ex01_dependencies.py").symlink_to(SOLUTION)
-    (sneaky / "junk.bin").write_bytes(os.urandom(4096))
-    with zipfile.ZipFile(submissions / "zipped.zip", "w") as archive:
-        archive.writestr("../../escape/ex01_dependencies.py", "raise SystemExit")
-        archive.writestr("work/exercises/ex01_dependencies.py", SOLUTION.read_text())
+    (submissions / ".hidden").mkdir()
     result = grade(
         submissions,
         out,
         hidden=hidden,
-        jobs=4,
-        limits=Limits(time_s=4, memory_mb=512),
+        jobs=6,
+        limits=Limits(time_s=5, memory_mb=768),
+        mode=mode,
         show_progress=False,
-        only=["ex01", "ex03"],
+        only=ONLY,
     )
     write_all(result, out)
-    return result, out, honest
+    ended = time.monotonic()
+    return mode, result, out, submissions, marker, ended
 
 
-def _learner(result: ClassResult, name: str):
+def _learner(result: ClassResult, name: str) -> LearnerResult:
     return next(lr for lr in result.learners if lr.learner == name)
 
 
-@pytest.mark.parametrize("threat", sorted(EXPECTED))
-def test_hostile_submission_gets_the_score_it_deserves(graded, threat: str) -> None:
-    result, _out, _honest = graded
-    if threat == "read_the_answers" and not HIDDEN_FILES:
-        pytest.skip(f"isolation {MODE!r} cannot hide files: it needs private mounts")
-    if threat in NEEDS_OWN_UID and not OWN_UID:
-        pytest.skip(f"isolation {MODE!r} gives workers no uid of their own: not run here")
-    learner = _learner(result, threat)
-    ex01, ex03 = learner.exercises
-    score, status = EXPECTED[threat]
-    assert (ex01.score, ex01.status) == (score, status), [c.message for c in ex01.checks]
-    assert ex03.score == 10, f"{threat} lost the points of an exercise it did"
+def _score(learner: LearnerResult, exercise: str) -> tuple[float, str, list[str]]:
+    run = next(r for r in learner.exercises if r.exercise == exercise)
+    return run.score, run.status, [f"{c.name}: {c.message}" for c in run.checks if not c.passed]
 
 
-def test_honest_submission_passes_public_and_hidden_checks(graded) -> None:
-    result, _out, _honest = graded
-    ex01 = _learner(result, "honest").exercises[0]
-    assert ex01.score == 10
-    assert [c.hidden for c in ex01.checks].count(True) == 1
+@pytest.mark.parametrize("threat", THREATS, ids=lambda t: t.name)
+def test_hostile_submission_gets_the_score_it_deserves(graded, threat: Threat) -> None:
+    mode, result, _out, _subs, _marker, _ended = graded
+    if mode not in threat.scores:
+        pytest.skip(threat.why_not[mode])
+    learner = _learner(result, threat.name)
+    score, status, failures = _score(learner, threat.exercise)
+    wanted = threat.scores[mode]
+    if threat.at_most:
+        assert score <= round(wanted, 2), failures
+    else:
+        assert (score, status) == (round(wanted, 2), threat.status), failures
+    assert _score(learner, "ex03")[0] == 10, f"{threat.name} lost the points of an exercise it did"
+
+
+def test_six_honest_learners_get_full_marks_beside_every_attacker(graded) -> None:
+    _mode, result, _out, _subs, _marker, _ended = graded
+    for name in HONEST:
+        learner = _learner(result, name)
+        assert learner.total == result.max_total, [_score(learner, e) for e in ONLY]
+    assert result.server_restarts == 0
+
+
+@pytest.mark.parametrize(
+    "threat", [t for t in THREATS if t.exercise == "ex08"], ids=lambda t: t.name
+)
+def test_no_attack_on_exercise_8_catches_a_bug(graded, threat: Threat) -> None:
+    mode, result, _out, _subs, _marker, _ended = graded
+    if mode not in threat.scores:
+        pytest.skip(threat.why_not[mode])
+    run = next(r for r in _learner(result, threat.name).exercises if r.exercise == "ex08")
+    caught = [c.name for c in run.checks if c.name.startswith("test_your_tests_catch") and c.passed]
+    assert caught == []
 
 
 def test_hidden_checks_never_show_their_code_or_expectations(graded) -> None:
-    result, out, _honest = graded
+    _mode, result, out, _subs, _marker, _ended = graded
     failing = _learner(result, "eq_always_true").exercises[0]
     hidden = [c for c in failing.checks if c.hidden]
-    assert hidden
-    assert not hidden[0].passed
-    assert hidden[0].message == "a hidden check failed"
-    assert hidden[0].hint == ""
+    assert len(hidden) == 1
+    assert (hidden[0].passed, hidden[0].message, hidden[0].hint) == (
+        False,
+        "a hidden check failed",
+        "",
+    )
     for page in (out / "feedback").iterdir():
         text = page.read_text()
-        assert "SECRET_EXPECTATION" not in text
-        assert "limit_far_too_large" not in text
-        assert "5000" not in text
+        for secret in ("SECRET_EXPECTATION", "limit_far_too_large", "5000"):
+            assert secret not in text
 
 
-def test_awkward_folders_are_graded_not_fatal(graded) -> None:
-    result, _out, _honest = graded
-    names = {lr.learner for lr in result.learners}
-    assert {"empty", "corrupt", "sneaky", "zipped"} <= names
-    assert _learner(result, "empty").total == 0
-    assert any("not a readable zip" in n for n in _learner(result, "corrupt").notes)
-    sneaky = _learner(result, "sneaky")
-    assert sneaky.total == 0
-    assert any("symbolic link" in n for n in sneaky.notes)
-    assert _learner(result, "zipped").exercises[0].score == 10  # the real file, not the escape
+def test_unreadable_zips_are_rows_with_a_reason_and_the_class_is_graded(graded) -> None:
+    _mode, result, out, _subs, _marker, _ended = graded
+    reasons = {lr.learner: lr.unreadable for lr in result.learners if lr.unreadable}
+    assert reasons["locked"] == "the zip is encrypted (password-protected)"
+    assert "LZMAError" in reasons["bad-lzma"]
+    assert "while decompressing" in reasons["bad-deflate"]
+    assert "not a readable zip" in reasons["not-a-zip"]
+    rows = (out / "grades.csv").read_text(encoding="utf-8")
+    assert "locked,locked.zip,0,0,0,0,30,unreadable submission: the zip is encrypted" in rows
+    assert (out / "report.html").is_file()
     assert any("stray-notes.txt" in n for n in result.notes)
+    assert any(n.startswith("skipped .hidden") for n in result.notes)
 
 
-def test_nothing_outside_the_work_folder_changed(graded) -> None:
-    _result, out, honest = graded
-    assert (honest / "ex01_dependencies.py").read_bytes() == SOLUTION.read_bytes()
-    assert "everyone,0" not in (out / "grades.csv").read_text()
+def test_unicode_ids_stay_distinct_and_rows_name_their_folder(graded) -> None:
+    _mode, result, out, _subs, _marker, _ended = graded
+    assert (_learner(result, "ädä").source, _learner(result, "ödö").source) == ("ädä", "ödö")
+    assert _learner(result, "ödö").total == 0
+    assert (out / "feedback" / "ädä.md").is_file()
+    assert (out / "feedback" / "ödö.md").is_file()
 
 
-def test_no_worker_process_survives_grading(graded) -> None:
-    result, _out, _honest = graded
-    if not result.uid_base:
-        pytest.skip("workers share the grader's uid when not running as root")
-    survivors = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                uid = entry.stat().st_uid
-            except OSError:
-                continue
-            if result.uid_base <= uid < result.uid_base + UID_BLOCK:
-                survivors.append(entry.name)
-    assert survivors == []
+def test_huge_messages_are_cut_and_the_reports_stay_small(graded) -> None:
+    _mode, result, out, _subs, _marker, _ended = graded
+    for learner in result.learners:
+        for run in learner.exercises:
+            assert len(run.detail) <= MESSAGE_LIMIT
+            for check in run.checks:
+                assert len(check.message) <= MESSAGE_LIMIT
+                assert len(check.hint) <= MESSAGE_LIMIT
+    huge = _learner(result, "huge_messages").exercises[0]
+    assert any(c.message.endswith("[truncated]") for c in huge.checks)
+    assert (out / "grades.json").stat().st_size < 2_000_000
+    assert (out / "feedback" / "huge_messages.html").stat().st_size < 100_000
+    json.loads((out / "grades.json").read_text(encoding="utf-8"))
+
+
+def test_nothing_outside_the_runs_changed_and_nothing_outlived_them(graded) -> None:
+    mode, result, out, submissions, marker, ended = graded
+    honest = submissions / "honest-1" / FILES["ex01"]
+    assert honest.read_bytes() == (SOLUTIONS / FILES["ex01"]).read_bytes()
+    grades = (out / "grades.csv").read_text(encoding="utf-8")
+    assert "everyone,0" not in grades
+    assert "setsid_escape,,10" not in grades
+    # The escaper's grandchild would write on for 12 s: nothing more once its run was over.
+    before = marker.read_text() if marker.exists() else ""
+    time.sleep(max(0.0, ended + 1.5 - time.monotonic()))
+    assert (marker.read_text() if marker.exists() else "") == before
+    if mode in ("root", "bwrap"):
+        assert before == "", "the marker's folder should not even be visible to a run"
+    if result.uid_base:
+        survivors = [
+            p.name
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit()
+            and _uid_of(p) in range(result.uid_base, result.uid_base + UID_BLOCK)
+        ]
+        assert survivors == []
+
+
+def _uid_of(path: Path) -> int:
+    try:
+        return path.stat().st_uid
+    except OSError:
+        return -1
+
+
+def test_reports_say_which_isolation_was_in_force(graded) -> None:
+    mode, result, out, _subs, _marker, _ended = graded
+    assert result.mode == mode
+    data = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    assert data["isolation"] == result.isolation
+    assert (out / "report.html").is_file()

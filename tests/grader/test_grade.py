@@ -2,6 +2,7 @@
 say so in every format, without leaking hidden checks."""
 
 import csv
+import html
 import json
 import shutil
 from pathlib import Path
@@ -77,7 +78,7 @@ def test_class_report_has_charts_and_the_isolation_in_force(graded) -> None:
     result, out = graded
     report = (out / "report.html").read_text(encoding="utf-8")
     assert report.count("<svg") == 3  # distribution, per exercise, per check
-    assert result.isolation in report
+    assert html.escape(result.isolation) in report
     assert "Timed out, crashed or out of memory" in report
     assert "graded 2 submissions" in summary(result)
 

@@ -4,7 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.lab_cli import run_lab
+from tests.lab_cli import lab_copy, run_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,17 +43,27 @@ def test_check_unknown_exercise_and_missing_folder_are_clear(tmp_path: Path) -> 
     assert "no folder" in missing.stderr
 
 
-def test_reset_restores_the_stub_and_keeps_a_backup(tmp_path: Path) -> None:
-    project = tmp_path / "kit"
-    for part in ("solutions", "exercises"):
-        shutil.copytree(ROOT / part, project / part)
-    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
+def test_two_resets_keep_both_earlier_versions(tmp_path: Path) -> None:
+    project = lab_copy(tmp_path)
     mine = project / "exercises" / "ex03_routers.py"
-    mine.write_text("# my attempt\n")
-    done = run_lab("reset", "ex03", cwd=project)
-    assert done.returncode == 0, done.stderr
-    assert (project / "exercises" / "ex03_routers.py.bak").read_text() == "# my attempt\n"
-    assert mine.read_text() == (ROOT / "exercises" / "ex03_routers.py").read_text()
+    stub = (ROOT / "exercises" / "ex03_routers.py").read_text()
+    kept = []
+    for attempt in ("# my first attempt\n", "# my second attempt\n"):
+        mine.write_text(attempt)
+        done = run_lab("reset", "ex03", cwd=project)
+        assert done.returncode == 0, done.stderr
+        assert mine.read_text() == stub
+        [where] = [
+            line.split(" as ", 1)[1] for line in done.stderr.splitlines() if " kept as " in line
+        ]
+        kept.append(project / where)
+    assert [p.read_text() for p in kept] == ["# my first attempt\n", "# my second attempt\n"]
+    assert kept[0].parent != kept[1].parent
+    assert all(p.is_relative_to(project / ".docchat-lab" / "history" / "ex03") for p in kept)
+    # Nothing to keep when the file is the untouched stub: no empty versions pile up.
+    again = run_lab("reset", "ex03", cwd=project)
+    assert " kept as " not in again.stderr
+    assert len(list((project / ".docchat-lab" / "history" / "ex03").iterdir())) == 2
 
 
 def test_exercises_check_reports_drift(tmp_path: Path) -> None:

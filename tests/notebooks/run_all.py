@@ -17,13 +17,22 @@ class RunAllResult:
     stderr: list[str] = field(default_factory=list)
 
 
-def run_all_queued(path: Path, times: int = 2, timeout: float = 240.0) -> RunAllResult:
-    """Queue every code cell `times` times over, without waiting, then collect the replies."""
+def _where(position: int, cells: int) -> str:
+    return f"round {position // cells + 1}, code cell {position % cells + 1}"
+
+
+def run_all_queued(
+    path: Path, times: int = 2, timeout: float = 240.0, env: dict[str, str] | None = None
+) -> RunAllResult:
+    """Queue every code cell `times` times over, without waiting, then collect the replies.
+
+    The kernel runs in the notebook's folder, as JupyterLab starts it, with `env` if given.
+    """
     cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
     sockets = tempfile.mkdtemp(prefix="kernel-ipc-")
     # ipc sockets, by absolute path: no TCP ports, and nothing left beside the notebook.
     manager = KernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/kernel")
-    manager.start_kernel(cwd=str(path.parent))
+    manager.start_kernel(cwd=str(path.parent), **({"env": env} if env is not None else {}))
     client = manager.client()
     client.start_channels()
     result = RunAllResult()
@@ -45,10 +54,16 @@ def run_all_queued(path: Path, times: int = 2, timeout: float = 240.0) -> RunAll
             except queue.Empty:
                 break
             kind, content = message["msg_type"], message["content"]
+            # Which code cell (and which round) wrote it: the diagnosis starts there.
+            where = (
+                _where(ids.index(p), len(cells))
+                if (p := message["parent_header"].get("msg_id")) in wanted
+                else "outside any cell"
+            )
             if kind == "error":
-                result.errors.append(f"{content['ename']}: {content['evalue']}")
+                result.errors.append(f"{where}: {content['ename']}: {content['evalue']}")
             elif kind == "stream" and content.get("name") == "stderr":
-                result.stderr.append(content["text"])
+                result.stderr.append(f"{where}: {content['text']}")
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
