@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from docchat.core import sqlite
 
-_held: set[tuple[str, int]] = set()
+_held: set[tuple[str, int]] = set()  # (the database, the document) held in this process
 _held_mutex = threading.Lock()
 # One descriptor per claims file, never closed: closing any descriptor of a file drops
 # every POSIX lock this process holds on it.
@@ -32,7 +32,10 @@ _lock_engines: "WeakKeyDictionary[Engine, Engine]" = WeakKeyDictionary()
 @contextmanager
 def document_claim(engine: Engine, document_id: int) -> Iterator[bool]:
     """True while this worker holds the document; False when another one holds it now."""
-    key = (engine.url.render_as_string(hide_password=False), document_id)
+    shared = engine.dialect.name == "postgresql" or sqlite.file_backed(engine)
+    # The same database, whichever engine of this process opened it; memory is the engine's.
+    where = engine.url.render_as_string(hide_password=False) if shared else str(id(engine))
+    key = (where, document_id)
     with _held_mutex:
         if key in _held:
             claimed_here = False
