@@ -23,6 +23,7 @@ BENCHMARKS = (
     "async_chat",
     "ingest_retrieval",
     "scale_search",
+    "scale_queue",
     "notebook_suite",
     "grading",
     "nbgrader_compare",

@@ -17,10 +17,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from port_for import get_port
-from pytest_postgresql.executors import PostgreSQLExecutor
 from sqlalchemy import Engine, insert
 
+from bench import scale_servers
 from bench.corpus import Prose
 from bench.report import Goal, Report, main_for
 from docchat.core import schema
@@ -28,8 +27,6 @@ from docchat.core.db import build_engine, build_session_factory
 from docchat.models import Chunk, Document, DocumentStatus
 from docchat.services.search_index import search
 
-ROOT = Path(__file__).resolve().parents[1]
-PG_CTL = ROOT / "tests" / "servers" / "pg_ctl"
 GOAL_RATIO = 4.0  # issue 13: no ask on PostgreSQL over 4x its SQLite FTS5 time
 CHUNKS_PER_DOCUMENT = 100
 
@@ -78,32 +75,17 @@ def _percentile(values: list[float], q: float) -> float:
 def run(args: argparse.Namespace) -> Report:
     chunks = 2_000 if args.quick else args.chunks
     questions = 20 if args.quick else args.questions
-    with tempfile.TemporaryDirectory(prefix="bench-scale-search-") as folder:
-        port = get_port(None)
-        assert port is not None
-        server = PostgreSQLExecutor(
-            executable=str(PG_CTL), host="127.0.0.1", port=port, user="postgres",
-            password="", dbname="bench", options="", datadir=f"{folder}/data",
-            unixsocketdir=tempfile.gettempdir(), logfile=f"{folder}/pg.log",
-            startparams="-w", postgres_options="-c fsync=off -c synchronous_commit=off",
-        )  # fmt: skip
-        server.start()
-        try:
-            return _measure(server, Path(folder), chunks, questions, args.scans)
-        finally:
-            server.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-scale-search-") as folder,
+        scale_servers.postgres(Path(folder)) as port,
+    ):
+        return _measure(port, Path(folder), chunks, questions, args.scans)
 
 
-def _measure(
-    server: PostgreSQLExecutor, folder: Path, chunks: int, questions: int, scans: int
-) -> Report:
-    admin = build_engine(f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/postgres")
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("CREATE DATABASE bench")
-    admin.dispose()
+def _measure(port: int, folder: Path, chunks: int, questions: int, scans: int) -> Report:
     engines = {
         "sqlite": build_engine(f"sqlite:///{folder / 'bench.db'}"),
-        "postgresql": build_engine(f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/bench"),
+        "postgresql": build_engine(scale_servers.new_database(port, "search")),
     }
     built: dict[str, float] = {}
     for name, engine in engines.items():
