@@ -116,6 +116,12 @@ def run(args: argparse.Namespace) -> Report:
         "another to one uvicorn process; PostgreSQL 15 and Redis on the same 2 cores",
         "BackgroundTasks process in the web process's threads (DOCCHAT_THREADS=8); a Celery "
         "worker's processes each take one document at a time",
+        "on paper, a larger machine: chunking is Python holding the GIL, so BackgroundTasks "
+        "get at most one core of one web process, and that web process's requests wait behind "
+        "them; worker processes add a core each, until PostgreSQL's inserts (a tsvector and "
+        "GIN entries per chunk) are the limit. Several machines: web processes and workers "
+        "scale apart, sharing one Redis and one PostgreSQL. Here the web process, the workers, "
+        "PostgreSQL and Redis share 2 cores, so more than 2 workers cannot help",
     ]
     return report
 
