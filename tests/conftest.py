@@ -61,8 +61,8 @@ def make_client(clean_env: Path) -> Iterator[Callable[..., TestClient]]:
 # Real servers (tests/servers): PostgreSQL and Redis, started on first use in a session.
 from tests.servers import (  # noqa: E402
     empty_postgres_url,
+    postgres_database,
     postgres_url,
-    postgresql,
     postgresql_proc,
     redis_proc,
     redis_url,
@@ -70,8 +70,8 @@ from tests.servers import (  # noqa: E402
 
 __all__ = [
     "empty_postgres_url",
+    "postgres_database",
     "postgres_url",
-    "postgresql",
     "postgresql_proc",
     "redis_proc",
     "redis_url",
