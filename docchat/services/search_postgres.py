@@ -12,13 +12,22 @@ from sqlalchemy.orm import Session
 
 # The stemming configuration: "descaling" finds "descale", "kettles" finds "kettle".
 CONFIG = "english"
+# Ranking reads each matching row's tsvector: a question of common words matches most of
+# the corpus, and ranking all of it took seconds over 100k chunks (bench/scale_search.py).
+# So at most this many candidates are ranked: chunks with every word first, then any word.
+CANDIDATES = 2000
 
+_MATCHES = (
+    "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id "
+    "WHERE c.search_vector @@ {query} AND d.status = :ready{only} LIMIT :cap"
+)
 _SQL = (
+    "WITH candidates AS (({every}) UNION ({any})) "
     "SELECT c.id, c.document_id, d.title, c.position, c.text, "
-    "ts_rank_cd(c.search_vector, q.query) AS rank "
-    "FROM chunks c JOIN documents d ON d.id = c.document_id, "
-    f"websearch_to_tsquery('{CONFIG}', :question) AS q(query) "
-    "WHERE c.search_vector @@ q.query AND d.status = :ready"
+    f"ts_rank_cd(c.search_vector, websearch_to_tsquery('{CONFIG}', :any)) AS rank "
+    "FROM candidates JOIN chunks c ON c.id = candidates.id "
+    "JOIN documents d ON d.id = c.document_id "
+    "ORDER BY rank DESC, c.id LIMIT :k"
 )
 
 
@@ -31,12 +40,21 @@ def postgres_rows(
 ) -> Sequence[Row[int, int, str, int, str, float]]:
     """The best `top_k` chunks for any of `terms`: (id, document_id, title, position, text,
     rank), best first; a higher rank is better."""
-    # websearch_to_tsquery never raises on user input; "or" between the words asks for
-    # any of them, as the FTS5 query does. The terms are \\w+ words, never its syntax.
-    params: dict[str, object] = {"question": " or ".join(terms), "ready": ready, "k": top_k}
-    sql = _SQL
+    # websearch_to_tsquery never raises on user input; the terms are \w+ words, never its
+    # syntax. "a b" asks for both words; "a or b" for either, as the FTS5 query does.
+    params: dict[str, object] = {
+        "every": " ".join(terms),
+        "any": " or ".join(terms),
+        "ready": ready,
+        "k": top_k,
+        "cap": CANDIDATES,
+    }
+    only = ""
     if document_ids is not None:
-        sql += " AND c.document_id = ANY(:ids)"
+        only = " AND c.document_id = ANY(:ids)"
         params["ids"] = sorted(set(document_ids))
-    sql += " ORDER BY rank DESC, c.id LIMIT :k"
+    sql = _SQL.format(
+        every=_MATCHES.format(query=f"websearch_to_tsquery('{CONFIG}', :every)", only=only),
+        any=_MATCHES.format(query=f"websearch_to_tsquery('{CONFIG}', :any)", only=only),
+    )
     return session.execute(text(sql), params).all()

@@ -76,7 +76,10 @@ def test_a_sqlite_file_made_before_migrations_is_stamped_and_upgraded(clean_env:
 
 
 def test_postgresql_behind_is_refused_until_docchat_db_upgrade(
-    empty_postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    clean_env: Path,
+    empty_postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     app = create_app(make_settings(database_url=empty_postgres_url))
     with pytest.raises(schema.SchemaBehindError) as refused, TestClient(app):
@@ -92,3 +95,20 @@ def test_postgresql_behind_is_refused_until_docchat_db_upgrade(
 
     with TestClient(create_app(make_settings(database_url=empty_postgres_url))) as client:
         assert client.get("/health/ready").json() == {"status": "ready", "database": "ok"}
+
+
+@pytest.mark.parametrize("command", [["serve", "--workers", "4"], ["worker"]])
+def test_serve_and_worker_refuse_a_database_that_is_behind(
+    clean_env: Path,
+    empty_postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    monkeypatch.setenv("DOCCHAT_DATABASE_URL", empty_postgres_url)
+
+    assert main(command) == 2
+
+    error = capsys.readouterr().err
+    assert "has no DocChat schema yet" in error
+    assert "Run `docchat db upgrade`" in error
