@@ -100,7 +100,12 @@ def _worker(concurrency: int, log_level: str) -> int:
 
 
 def _schema_is_current(database_url: str) -> bool:
-    """Migrate embedded SQLite; refuse any other database that is behind, saying why."""
+    """Migrate embedded SQLite; refuse any other database that is behind, saying why.
+
+    A database that cannot be reached is not refused here: the app says so itself, in its
+    start-up log and its readiness, and may find it up by then."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from docchat.core import schema
     from docchat.core.db import build_engine
 
@@ -110,6 +115,8 @@ def _schema_is_current(database_url: str) -> bool:
     except schema.SchemaBehindError as exc:
         print(f"docchat: {exc}", file=sys.stderr)
         return False
+    except SQLAlchemyError:
+        pass
     finally:
         engine.dispose()
     return True

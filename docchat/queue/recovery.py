@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from docchat.core.config import Settings
+from docchat.models import UNFINISHED, Document
 from docchat.queue.dispatch import Processor
 from docchat.services.processing import recover_unfinished
 
@@ -63,6 +64,10 @@ def recover_once(
     sessions: sessionmaker[Session], settings: Settings, processor: Processor
 ) -> list[int] | None:
     """Recover unfinished documents unless this deployment already has; None if skipped."""
+    with sessions() as session:  # nothing to do: nothing to claim (nor write)
+        unfinished = session.scalar(select(Document.id).where(Document.status.in_(UNFINISHED)))
+    if unfinished is None:
+        return []
     deployment = settings.deployment or f"process-{uuid.uuid4()}"
     if not claim_once(sessions, RECOVERY, deployment):
         log.info("unfinished documents already recovered for deployment %s", deployment)
