@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 from pytest_postgresql.executors import PostgreSQLExecutor
 
 from bench.servers import free_port
@@ -30,9 +31,23 @@ def postgres(folder: Path) -> Iterator[int]:
     )  # fmt: skip
     server.start()
     try:
+        _wait_for_connections(port)
         yield port
     finally:
         server.stop()
+
+
+def _wait_for_connections(port: int, timeout: float = 60.0) -> None:
+    """The port opens before the server takes connections ("starting up"): wait for that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres").close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def new_database(port: int, name: str) -> str:
