@@ -79,9 +79,11 @@ async def _under_load(
     asking = asyncio.create_task(_ask_until(url, stop, None))
     start = time.perf_counter()
     replies = (await loadgen.burst_async(url, uploads)).replies
+    # Wait for the accepted ones: an upload refused with 429 (busy, retry later) stores nothing.
+    accepted = sum(reply.status == 202 for reply in replies)
     while True:
         counts = await asyncio.to_thread(_settled, database, first_id)
-        if sum(counts.get(s, 0) for s in ("ready", "failed")) >= len(uploads):
+        if sum(counts.get(s, 0) for s in ("ready", "failed")) >= accepted:
             break
         if time.perf_counter() - start > GUARD_S:
             break
