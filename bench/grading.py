@@ -36,9 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 _DRIVER = """
 import json, statistics, sys
 from pathlib import Path
+import inspect
 from docchat_lab.grading.grade import grade
+from docchat_lab.grading.manifest import exercises
 jobs = int(sys.argv[3]) or None
-result = grade(Path(sys.argv[1]), Path(sys.argv[2]), jobs=jobs, show_progress=False)
+# The same units on both sides: the eight drills (a side with stages grades them too).
+drills = [e.id for e in exercises()]
+only = {"only": drills} if "only" in inspect.signature(grade).parameters else {}
+result = grade(Path(sys.argv[1]), Path(sys.argv[2]), jobs=jobs, show_progress=False, **only)
 runs = {}
 for learner in result.learners:
     for run in learner.exercises:

@@ -11,8 +11,8 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
-    StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
 from docchat.models import DocumentStatus
 
@@ -55,6 +55,15 @@ def _stripped_text(text: str) -> str:
     return stripped
 
 
+def _has_text(text: str) -> str:
+    # One sentence for "" and for "  \n": a regex pattern in the message means nothing to a user.
+    if not text.strip():
+        raise PydanticCustomError(
+            "blank_content", "The content is empty: send the document's text, not only spaces"
+        )
+    return text
+
+
 ValidText = AfterValidator(valid_text)
 Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_stripped_text)]
 Question = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_stripped_text)]
@@ -70,7 +79,9 @@ class DocumentCreate(BaseModel):
 
     title: Title
     # The byte limit comes from the settings and is checked in the route (413).
-    content: Annotated[str, StringConstraints(min_length=1, pattern=r"\S"), ValidText]
+    content: Annotated[
+        str, Field(json_schema_extra={"minLength": 1}), AfterValidator(_has_text), ValidText
+    ]
 
 
 class DocumentOut(BaseModel):

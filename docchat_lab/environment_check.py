@@ -31,6 +31,13 @@ def _top_level(name: str) -> str:
     return name.split(".")[0]
 
 
+def _python_of(source: str) -> str:
+    """A cell as Python: IPython's own rewriting of its magics (`%time`, `!pip`)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return str(TransformerManager().transform_cell(source))  # type: ignore[no-untyped-call]
+
+
 def modules_the_notebooks_use(notebooks: Path) -> set[str]:
     """Top-level modules imported, or run with `-m`, by any code cell of any notebook."""
     used: set[str] = set()
@@ -41,7 +48,9 @@ def modules_the_notebooks_use(notebooks: Path) -> set[str]:
                 continue
             source = "".join(cell["source"])
             used.update(_RUN_AS_MODULE.findall(source))
-            tree = compile(source, notebook.name, "exec", flags=flags)
+            if source.startswith("%%build"):  # the learner's own module: its imports are its own
+                source = source.split("\n", 1)[1] if "\n" in source else ""
+            tree = compile(_python_of(source), notebook.name, "exec", flags=flags)
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
                     used.update(_top_level(alias.name) for alias in node.names)

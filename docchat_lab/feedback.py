@@ -68,7 +68,8 @@ def rows(result: ExerciseResult) -> list[Row]:
         if len(run) == 1:
             out.append(_row(run[0]))
         elif run:
-            out.append(Row(False, f"{len(run)} more checks", run[0].message))
+            others = f"{len(run) - 1} more check{'s' if len(run) > 2 else ''}"
+            out.append(Row(False, f"{check_title(run[0])}, and {others}", run[0].message))
         run.clear()
 
     for check in result.checks:

@@ -17,6 +17,8 @@ import nbformat
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 _MARKER = re.compile(r"^# %%(?P<markdown>\s*\[markdown\])?(?P<rest>.*)$")
 _TAGS = re.compile(r"tags=(\[[^\]]*\])")
+# `# %% build="api/deps.py:pagination,get_document"`: a build cell holding those stubs.
+_BUILD = re.compile(r'build="(?P<file>[\w./]+):(?P<names>[\w,.]+)"')
 
 
 @dataclass
@@ -24,6 +26,48 @@ class _Cell:
     kind: str
     lines: list[str]
     tags: list[str]
+    build: str | None = None
+
+
+def build_cell_source(spec: str) -> str:
+    """`%%build <file>` and the stubs of the named definitions, as a fresh package has them.
+
+    `Class.member` names give the class's header with only those members (the rest of the class
+    is given, and a cell that holds some members writes only those).
+    """
+    from docchat_lab.stages import workspace
+
+    relative, _, names = spec.partition(":")
+    stubs: list[str] = []
+    members: dict[str, list[str]] = {}
+    for name in names.split(","):
+        stub = workspace.stub_of(relative, name)
+        if stub is None:
+            raise ValueError(f"build cell: {relative} has no definition {name!r}")
+        owner, _, member = name.partition(".")
+        if not member:
+            stubs.append(stub.rstrip("\n"))
+        elif owner not in members:
+            members[owner] = [stub.rstrip("\n")]
+            stubs.append(owner)  # the class's place among the cell's definitions
+        else:
+            members[owner].append(stub.rstrip("\n"))
+    for owner, bodies in members.items():
+        header = _class_header(workspace.stub_of(relative, owner) or "")
+        stubs[stubs.index(owner)] = header + "\n" + "\n\n".join(bodies)
+    return f"%%build {relative}\n" + "\n\n\n".join(stubs)
+
+
+def _class_header(source: str) -> str:
+    """A class's lines up to its first member (decorators and `class ...:`), comments dropped."""
+    import ast
+
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ClassDef)
+    lines = source.splitlines()[: node.body[0].lineno - 1]
+    while lines and (not lines[-1].strip() or lines[-1].strip().startswith("#")):
+        lines.pop()
+    return "\n".join(lines)
 
 
 def read_percent(path: Path) -> nbformat.NotebookNode:
@@ -34,7 +78,9 @@ def read_percent(path: Path) -> nbformat.NotebookNode:
         if match:
             tags_match = _TAGS.search(match["rest"])
             tags = json.loads(tags_match[1]) if tags_match else []
-            cells.append(_Cell("markdown" if match["markdown"] else "code", [], tags))
+            build_match = _BUILD.search(match["rest"])
+            spec = f"{build_match['file']}:{build_match['names']}" if build_match else None
+            cells.append(_Cell("markdown" if match["markdown"] else "code", [], tags, spec))
         elif cells:
             cells[-1].lines.append(line)
         elif line.strip():
@@ -45,6 +91,10 @@ def read_percent(path: Path) -> nbformat.NotebookNode:
         if cell.kind == "markdown":
             text = "\n".join(_unquote(line) for line in text.splitlines())
             node = nbformat.v4.new_markdown_cell(text)
+        elif cell.build is not None:
+            if text:
+                raise ValueError(f"{path}: a build cell's code comes from docchat/, not the source")
+            node = nbformat.v4.new_code_cell(build_cell_source(cell.build))
         else:
             node = nbformat.v4.new_code_cell(text)
         node.id = f"{path.stem[:40]}-{index:03d}"
@@ -101,6 +151,10 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 180) -> nbforma
 
 
 def build(source: Path, target: Path, *, run: bool = True) -> Path:
+    import os
+
+    # Stored outputs come from the reference edition: each stage's finished code, not a stub.
+    os.environ.setdefault("DOCCHAT_LAB_EDITION", "reference")
     nb = read_percent(source)
     if run:
         execute(nb, target.parent)
@@ -125,7 +179,7 @@ def sources_match(source: Path, target: Path) -> list[str]:
 def notebook_pairs(notebooks_dir: Path) -> list[tuple[Path, Path]]:
     return [
         (src, notebooks_dir / f"{src.stem}.ipynb")
-        for src in sorted((notebooks_dir / "src").glob("[0-9][0-9]_*.py"))
+        for src in sorted((notebooks_dir / "src").glob("[0-9A][0-9]_*.py"))
     ]
 
 

@@ -161,15 +161,17 @@ QUESTIONS: tuple[Question, ...] = (
         {
             "a": "Nothing bad: the garbage collector closes each session after its request.",
             "b": "FastAPI closes the session itself, because it came from a dependency.",
-            "c": "The sessions are never closed, so their connections never go back to the pool, "
-            "and the third request fails with `QueuePool limit of size 2 overflow 0 reached`.",
+            "c": "Nothing closes the sessions: their connections go back to the pool only when "
+            "the garbage collector happens to collect them, so requests fail with `QueuePool "
+            "limit of size 2 overflow 0 reached` whenever it has not yet.",
             "d": "The very first request fails.",
         },
         "c",
         "FastAPI can only clean up what a dependency hands back through `yield`. With `return` "
-        "nobody closes the session, the pool runs dry, and requests start failing after a short "
-        "while, typically in production under load. `yield` inside `try`/`finally` (or a `with` "
-        "block) releases the connection whatever happens.",
+        "nobody closes the session; a leaked connection returns to the pool only when the "
+        "garbage collector collects its session (notebook 02 shows gc.collect() doing it), so "
+        "requests time out now and then, depending on when the collector last ran. `yield` in "
+        "`try`/`finally` (or a `with` block) releases the connection at the end of each request.",
         "02_yield_dependencies",
     ),
     Question(

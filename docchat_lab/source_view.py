@@ -55,3 +55,42 @@ def source(target: str | ModuleType | Any, name: str | None = None) -> SourceVie
     first = max(first, 1)
     code = textwrap.dedent("".join(lines)).rstrip("\n")
     return SourceView(_relative_path(module), first, first + len(lines) - 1, code)
+
+
+def stage_source(relative: str, name: str, stage: int | None = None) -> SourceView:
+    """Definition `name` of `my_docchat/<relative>` as it stands at `stage` (default: finished).
+
+    Lines that arrive in that very stage end with `# new in stage NN`.
+    """
+    import difflib
+
+    from docchat_lab.stages import definitions, package
+
+    stage = package.LAST_STAGE if stage is None else stage
+    text = package.snapshot(stage)[relative]
+    found = definitions.find(text, name, relative)
+    if found is None:
+        raise KeyError(f"{package.LEARNER}/{relative} has no definition {name!r}")
+    lines = text.splitlines()[found.first - 1 : found.last]
+    before = definitions.source_of(package.snapshot(max(stage - 1, 0))[relative], name) or ""
+    # Only a definition written in an earlier stage has new lines; a first version is all new.
+    if stage > 0 and before != (definitions.source_of(package.snapshot(0)[relative], name) or ""):
+        matcher = difflib.SequenceMatcher(a=before.splitlines(), b=lines, autojunk=False)
+        opcodes = matcher.get_opcodes()
+        new = {j for op, _, _, j1, j2 in opcodes if op != "equal" for j in range(j1, j2)}
+        mark = f"  # new in stage {stage:02d}"
+        lines = [line + mark if i in new else line for i, line in enumerate(lines)]
+    return SourceView(f"{package.LEARNER}/{relative}", found.first, found.last, "\n".join(lines))
+
+
+def show_mine(relative: str, name: str) -> SourceView:
+    """Definition `name` as your own `my_docchat/<relative>` holds it right now."""
+    from docchat_lab.stages import definitions, package, workspace
+
+    path = workspace.require() / relative
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    found = definitions.find(text, name, f"{package.LEARNER}/{relative}")
+    if found is None:
+        raise KeyError(f"your {package.LEARNER}/{relative} has no definition {name!r}")
+    code = "".join(text.splitlines(keepends=True)[found.first - 1 : found.last]).rstrip("\n")
+    return SourceView(f"{package.LEARNER}/{relative}", found.first, found.last, code)

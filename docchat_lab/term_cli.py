@@ -81,10 +81,11 @@ def _gradebook(args: argparse.Namespace) -> int:
 
 def _similarity(args: argparse.Namespace) -> int:
     from docchat_lab.grading.gradebook import locked
-    from docchat_lab.grading.manifest import exercises
+    from docchat_lab.grading.manifest import exercises, stages
     from docchat_lab.grading.reports import write_all
-    from docchat_lab.grading.submissions import collect
+    from docchat_lab.grading.submissions import Wanted, collect
     from docchat_lab.grading.term_report import SIMILARITY
+    from docchat_lab.stages import package
 
     root, out = Path(args.submissions), Path(args.out)
     if not root.is_dir():
@@ -98,12 +99,20 @@ def _similarity(args: argparse.Namespace) -> int:
         from docchat_lab.grading.similarity import Settings, compare_class
     except ImportError:
         return _fail("similarity needs copydetect: pip install -e '.[instructor]'")
-    wanted = {e.file for e in exercises()}
+    wanted = Wanted(
+        files=frozenset(e.file for e in exercises()),
+        packages=frozenset(e.package for e in stages() if e.package is not None),
+    )
     submissions = {s.learner: s.files for s in collect(root, wanted)[0]}
     starter = {
         p.relative_to(starter_dir).as_posix(): p.read_bytes()
         for p in sorted(starter_dir.rglob("*"))
         if p.is_file()
+    }
+    # The learner's package starts as the kit wrote it: that code is nobody's copying.
+    starter |= {
+        f"{package.LEARNER}/{relative}": text.encode()
+        for relative, text in package.snapshot(0).items()
     }
     settings = Settings(threshold=args.threshold)
     data = compare_class(submissions, starter, settings)

@@ -20,6 +20,8 @@ class ProcessTimeMiddleware:
         self.header = header
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Time the app's work on each HTTP request; other scopes pass straight through."""
+        ### BEGIN SOLUTION 05
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -32,3 +34,4 @@ class ProcessTimeMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_time)
+        ### END SOLUTION

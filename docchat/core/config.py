@@ -13,6 +13,9 @@ from docchat.core.origins import normalise_origin
 
 
 class Settings(BaseSettings):
+    # Stage 07: read DOCCHAT_* variables and an optional .env (UTF-8), ignore other keys,
+    # and never echo a rejected value in an error.
+    ### BEGIN SOLUTION 07
     model_config = SettingsConfigDict(
         env_prefix="DOCCHAT_",
         env_file=".env",
@@ -22,6 +25,10 @@ class Settings(BaseSettings):
         # A rejected value may hold a password: errors name the field, never echo the input.
         hide_input_in_errors=True,
     )
+    ### END SOLUTION
+    ### BEGIN STUB
+    # model_config = SettingsConfigDict()
+    ### END STUB
 
     database_url: str = "sqlite:///./docchat.db"
     openai_api_key: SecretStr | None = None
@@ -69,6 +76,8 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
+        """A string from the environment: a JSON list, or origins separated by commas."""
+        ### BEGIN SOLUTION 07
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -77,10 +86,16 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+        ### END SOLUTION
+        ### BEGIN STUB
+        # return value
+        ### END STUB
 
     @field_validator("cors_origins")
     @classmethod
     def _origins_are_bare(cls, origins: list[str], info: ValidationInfo) -> list[str]:
+        """'*' only without credentials; every other origin as normalise_origin writes it."""
+        ### BEGIN SOLUTION 07
         normalised: list[str] = []
         for origin in origins:
             if origin == "*":
@@ -95,6 +110,10 @@ class Settings(BaseSettings):
             # Written as a browser writes its Origin header, or it could never match one.
             normalised.append(normalise_origin(origin))
         return list(dict.fromkeys(normalised))
+        ### END SOLUTION
+        ### BEGIN STUB
+        # return origins
+        ### END STUB
 
     @field_validator("openai_api_key", mode="before")
     @classmethod
@@ -115,10 +134,16 @@ class Settings(BaseSettings):
     @field_validator("chunk_overlap")
     @classmethod
     def _overlap_below_size(cls, overlap: int, info: ValidationInfo) -> int:
+        """The overlap must be smaller than the chunk size; the message gives both numbers."""
+        ### BEGIN SOLUTION 07
         size = info.data.get("chunk_size")
         if size is not None and overlap >= size:
             raise ValueError(f"chunk_overlap ({overlap}) must be smaller than chunk_size ({size})")
         return overlap
+        ### END SOLUTION
+        ### BEGIN STUB
+        # return overlap
+        ### END STUB
 
 
 @lru_cache

@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-import httpx2 as httpx
+import httpx2
 
 from docchat.core.config import Settings
 from docchat.services.search_index import Hit, query_terms
@@ -64,12 +64,12 @@ class OfflineAnswerer:
 class OpenAIChatClient:
     """Chat completions over HTTP: OpenAI itself, or Ollama, vLLM, ... through the base URL."""
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None):
         if settings.openai_api_key is None:
             raise ValueError("OpenAIChatClient needs openai_api_key")
         self.model = settings.llm_model
         self.timeout_s = settings.llm_timeout_s
-        self._client = httpx.AsyncClient(
+        self._client = httpx2.AsyncClient(
             base_url=settings.openai_base_url.rstrip("/") + "/",
             headers={"Authorization": f"Bearer {settings.openai_api_key.get_secret_value()}"},
             timeout=settings.llm_timeout_s,
@@ -77,6 +77,18 @@ class OpenAIChatClient:
         )
 
     async def answer(self, question: str, passages: Sequence[Hit]) -> str:
+        """POST the passages and the question to `chat/completions` on self._client.
+
+        The JSON body: {"model": self.model, "messages": [...]} with two messages: a "system"
+        one whose content is SYSTEM_PROMPT, and a "user" one whose content is
+        "Passages:\\n[1] <text>\\n\\n[2] <text>\\n\\nQuestion: <question>" (the passages' texts,
+        numbered from 1 as the answer cites them). No passages: NO_ANSWER, without a call.
+        The whole call must end within self.timeout_s (asyncio.timeout), else LLMTimeoutError;
+        any other HTTP failure or a status other than 200 is an LLMError whose message names
+        what happened (never the reply's body: it may echo the key). The reply's text comes
+        from _content_of(response).
+        """
+        ### BEGIN SOLUTION 04
         if not passages:
             return NO_ANSWER
         context = "\n\n".join(f"[{n}] {hit.text}" for n, hit in enumerate(passages, start=1))
@@ -92,19 +104,20 @@ class OpenAIChatClient:
             # its answer a byte at a time would never time out. The setting is the deadline.
             async with asyncio.timeout(self.timeout_s):
                 response = await self._client.post("chat/completions", json=payload)
-        except (httpx.TimeoutException, TimeoutError):
+        except (httpx2.TimeoutException, TimeoutError):
             raise LLMTimeoutError("the language model did not answer in time") from None
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise LLMError(f"could not reach the language model ({type(exc).__name__})") from None
         if response.status_code != 200:
             raise LLMError(f"the language model answered HTTP {response.status_code}")
         return _content_of(response)
+        ### END SOLUTION
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
 
-def _content_of(response: httpx.Response) -> str:
+def _content_of(response: httpx2.Response) -> str:
     try:
         body: Any = response.json()
         content = body["choices"][0]["message"]["content"]

@@ -30,6 +30,7 @@ def process_document(
     database fails, it goes back to `pending`, to be retried (start-up, or POST .../retry).
     Returns the final status, or None if the document was deleted first or meanwhile.
     """
+    ### BEGIN SOLUTION 06
     try:
         return retry_while_busy(lambda: _index(document_id, sessions, settings), BACKGROUND_BACKOFF)
     except UnprocessableDocumentError as exc:
@@ -39,6 +40,11 @@ def process_document(
         return _settle(sessions, document_id, DocumentStatus.PENDING, reason)
     except Exception as exc:  # a bug: any failure must end somewhere other than `processing`
         return _settle(sessions, document_id, DocumentStatus.FAILED, f"{type(exc).__name__}: {exc}")
+    ### END SOLUTION
+    ### BEGIN STUB
+    # # TODO(stage 06): process the document. Until then every document stays `pending`.
+    # return None
+    ### END STUB
 
 
 def _index(
@@ -104,7 +110,9 @@ def recover_unfinished(
     That is every `pending` or `processing` document: a failure of the database sends a
     document back to `pending`; a failure of its own makes it `failed`, and it stays so.
     `process` takes over from `process_document` (docchat/queue: a claim, or a queue).
+    Returns the ids it processed, in id order.
     """
+    ### BEGIN SOLUTION 06
     with sessions() as session:
         ids = list(
             session.scalars(
@@ -119,3 +127,8 @@ def recover_unfinished(
     if ids:
         log.info("recovered %d unfinished document(s)", len(ids))
     return ids
+    ### END SOLUTION
+    ### BEGIN STUB
+    # # TODO(stage 06): process every unfinished document again. Until then: none.
+    # return []
+    ### END STUB

@@ -32,6 +32,8 @@ def test_pagination_reads_the_query(ex: Subject) -> None:
 
 @about("pagination()")
 def test_pagination_rejects_negative_skip(ex: Subject) -> None:
+    # The positive control first: a route that refuses every request must not pass.
+    expect_status(ex.get("/page?skip=5"), 200, why="skip=5 is a valid page")
     expect_status(ex.get("/page?skip=-1"), 422, why="skip must be >= 0")
 
 

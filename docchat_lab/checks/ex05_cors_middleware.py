@@ -96,6 +96,10 @@ def test_allowed_origin_can_read_a_simple_request(ex: Subject) -> None:
 
 @about("add_cors()")
 def test_other_origin_still_gets_the_data_but_no_header(ex: Subject) -> None:
+    # The positive control first: an app with no CORS at all would pass the rest.
+    origin = random.choice(ex.params["origins"])
+    allowed = ex.get("/data", app="cors", headers={"Origin": origin})
+    expect_header(allowed, ACAO, origin, why=f"GET from {origin}, one of the configured origins")
     stranger = _stranger()
     response = ex.get("/data", app="cors", headers={"Origin": stranger})
     expect_status(
@@ -106,6 +110,20 @@ def test_other_origin_still_gets_the_data_but_no_header(ex: Subject) -> None:
     )
     expect_equal(response.json(), DATA, f"GET /data from {stranger}")
     expect_header(response, ACAO, None, why=f"{stranger} is {NOT_LISTED}")
+
+
+@about("add_cors()")
+def test_credentials_only_when_allowed(ex: Subject) -> None:
+    # The positive control first: a wildcard without credentials answers any site with "*".
+    stranger = _stranger()
+    public = ex.get("/data", app="public", headers={"Origin": stranger})
+    call = "add_cors(app, ['*'], allow_credentials=False)"
+    expect_header(public, ACAO, "*", why=f"{call}: any site may read it")
+    expect_header(public, ACAC, None, why=f"{call}: any site, but never with cookies")
+    origin = random.choice(ex.params["origins"])
+    response = ex.get("/data", app="no_credentials", headers={"Origin": origin})
+    call = "add_cors(app, origins, allow_credentials=False)"
+    expect_header(response, ACAC, None, why=f"{call}: cookies must not be allowed")
 
 
 @about("add_cors()")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from docchat_lab.grading.isolation import MAX_SLOTS, Limits
-from docchat_lab.grading.manifest import CheckFunction, Exercise, exercises, find, hidden_checks
+from docchat_lab.grading.manifest import CheckFunction, Exercise, find, graded_units, hidden_checks
 from docchat_lab.grading.runner import ExerciseResult, not_graded, run_exercise
 from docchat_lab.grading.sandbox import Sandbox
 from docchat_lab.grading.submissions import Submission, Wanted, collect
@@ -94,11 +94,15 @@ def grade(
     only: list[str] | None = None,
     learners: list[str] | None = None,
 ) -> ClassResult:
-    chosen = [find(name) for name in only] if only else list(exercises())
+    chosen = [find(name) for name in only] if only else list(graded_units())
     started = time.monotonic()
     try:
         submissions, notes = collect(
-            submissions_root, Wanted(files=frozenset(e.file for e in chosen))
+            submissions_root,
+            Wanted(
+                files=frozenset(e.file for e in chosen if e.package is None),
+                packages=frozenset(e.package for e in chosen if e.package is not None),
+            ),
         )
     except OSError as exc:  # the folder itself: nothing to grade, but still a report
         submissions, notes = [], [f"could not read {submissions_root}: {exc.strerror}"]
@@ -168,7 +172,13 @@ def _grade_one(
     slot: int,
     extra: dict[str, list[tuple[str, CheckFunction]]],
 ) -> ExerciseResult:
-    files = {name: data for name, data in submission.files.items() if name == exercise.file}
+    # A drill gets its one file; a stage gets the whole package (`my_docchat/...`).
+    wanted = exercise.file
+    files = {
+        name: data
+        for name, data in submission.files.items()
+        if (name.startswith(wanted) if exercise.package else name == wanted)
+    }
     try:
         return run_exercise(sandbox, exercise, files, slot=slot, hidden=extra.get(exercise.id))
     except Exception as exc:  # a bug of the grader's: this run only, never the class

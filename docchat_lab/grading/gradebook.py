@@ -18,7 +18,7 @@ from typing import Any
 
 from docchat_lab.grading.cell import CellRecord
 from docchat_lab.grading.grade import ClassResult, LearnerResult
-from docchat_lab.grading.manifest import Exercise, exercises, hidden_checks
+from docchat_lab.grading.manifest import Exercise, graded_units, hidden_checks
 from docchat_lab.grading.runner import CheckResult, ExerciseResult
 
 BOOK = "grades.json"
@@ -90,7 +90,7 @@ def cell_from_dict(data: dict[str, Any]) -> ExerciseResult:
 
 
 def _unit(entry: dict[str, Any]) -> Exercise:
-    known = {e.id: e for e in exercises()}
+    known = {e.id: e for e in graded_units()}
     if entry["id"] in known:
         return known[entry["id"]]
     # A unit the manifest no longer has (renamed, retired): kept as the gradebook knew it.
@@ -102,7 +102,7 @@ def merge(old: ClassResult | None, new: ClassResult, run: dict[str, Any]) -> Cla
     if old is None:
         old = ClassResult([], [], new.isolation, [], 0.0, 0)
     units = {u.id: u for u in old.exercises} | {u.id: u for u in new.exercises}
-    order = {e.id: i for i, e in enumerate(exercises())}
+    order = {e.id: i for i, e in enumerate(graded_units())}
     ordered = sorted(units.values(), key=lambda u: (order.get(u.id, len(order)), u.id))
     cells: dict[str, dict[str, ExerciseResult]] = {}
     notes: dict[str, list[str]] = {}

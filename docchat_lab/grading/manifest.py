@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 MANIFEST = Path(__file__).resolve().parent.parent / "exercises.toml"
+STAGES = Path(__file__).resolve().parent.parent / "stages.toml"
 CheckFunction = Callable[[Any], None]
 
 
@@ -24,10 +25,20 @@ class Exercise:
     points: float
     hint: str
     hints: dict[str, str] = field(default_factory=dict)
+    # A stage of the learner's own package: the package's name, and tiers of hints per check.
+    package: str | None = None
+    tiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A unit whose checks do more than one run's time limit allows (stage 08 serves copies of
+    # DocChat to a whole test module, nine times) is given at least this many seconds.
+    min_time_s: float = 0.0
 
     @property
     def file(self) -> str:
-        return f"{self.slug}.py"
+        return f"{self.package}/" if self.package else f"{self.slug}.py"
+
+    @property
+    def number(self) -> int:
+        return int(self.id[-2:])
 
     def checks_module(self) -> ModuleType:
         return importlib.import_module(f"docchat_lab.checks.{self.slug}")
@@ -59,7 +70,14 @@ class Exercise:
         return tuple(getattr(self.checks_module(), "SERVED_APPS", ()))
 
     def hint_for(self, check: str) -> str:
+        tiers = self.tiers.get(check)
+        if tiers:
+            return tiers[0]
         return self.hints.get(check, self.hint)
+
+    def hint_tiers(self, check: str) -> tuple[str, ...]:
+        """A check's hints from a nudge to the answer; the stage's hint when it has none."""
+        return self.tiers.get(check) or (self.hints.get(check, self.hint),)
 
 
 @dataclass(frozen=True)
@@ -95,22 +113,49 @@ def exercises() -> tuple[Exercise, ...]:
     )
 
 
+@cache
+def stages() -> tuple[Exercise, ...]:
+    """The stages of the learner's own DocChat, in order."""
+    data = tomllib.loads(STAGES.read_text(encoding="utf-8"))
+    return tuple(
+        Exercise(
+            id=item["id"],
+            slug=item["slug"],
+            title=item["title"],
+            notebook=item["notebook"],
+            points=float(item["points"]),
+            hint=item["hint"],
+            package=data["package"],
+            tiers={name: tuple(tiers) for name, tiers in item.get("hints", {}).items()},
+            min_time_s=float(item.get("min_time_s", 0.0)),
+        )
+        for item in data.get("stage", [])
+    )
+
+
+def graded_units() -> tuple[Exercise, ...]:
+    """What a grade run covers by default: the stages of the learner's DocChat, then the drills."""
+    return (*stages(), *exercises())
+
+
 def find(name: str) -> Exercise:
-    """An exercise by id ("ex03"), number ("3") or slug."""
+    """A stage by number ("3", "03"), id ("stage03", "s03") or slug; or an exercise ("ex03")."""
     wanted = name.strip().lower()
-    if wanted.isdigit():
-        wanted = f"ex{int(wanted):02d}"
-    for exercise in exercises():
+    digits = wanted.removeprefix("stage").removeprefix("s").strip(" _-")
+    if digits.isdigit():
+        wanted = f"stage{int(digits):02d}"
+    for exercise in (*stages(), *exercises()):
         if wanted in (exercise.id, exercise.slug):
             return exercise
-    known = ", ".join(e.id for e in exercises())
-    raise KeyError(f"no exercise {name!r}; the exercises are {known}")
+    known = ", ".join(e.id for e in (*stages(), *exercises()))
+    raise KeyError(f"no stage or exercise {name!r}; there are {known}")
 
 
 def served_apps(slugs: list[str]) -> list[str]:
     """The kit apps the exercises with these slugs serve to learners' tests."""
     wanted = set(slugs)
-    return sorted({app for e in exercises() if e.slug in wanted for app in e.served_apps()})
+    chosen = [e for e in (*exercises(), *stages()) if e.slug in wanted]
+    return sorted({app for e in chosen for app in e.served_apps()})
 
 
 def hidden_checks(folder: Path, exercise: Exercise) -> list[tuple[str, CheckFunction]]:

@@ -1,6 +1,7 @@
 """Run one exercise's checks against one submission: spawn a worker, judge, always clean up."""
 
 import base64
+import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -134,6 +135,23 @@ def _load_failure(exercise: Exercise, hello: dict[str, Any]) -> CheckFailedError
     return None
 
 
+def _unwritten(exercise: Exercise, files: dict[str, bytes]) -> CheckFailedError | None:
+    """A stage whose own definitions are still stubs: said once, judged from the files."""
+    if exercise.package is None:
+        return None
+    from docchat_lab.stages.workspace import stubs_left
+
+    def read(relative: str) -> str:
+        return files.get(f"{exercise.package}/{relative}", b"").decode("utf-8", "replace")
+
+    left = stubs_left(exercise.number, read)
+    if not left:
+        return None
+    where = [item.split(": ") for item in left]
+    names = ", ".join(f"{name} in {exercise.package}/{file}" for file, name in where)
+    return CheckFailedError(f"not written yet: {names}", kind="not-implemented")
+
+
 def _exit_detail(report: dict[str, Any]) -> str:
     if report.get("signal"):
         return f" (killed by signal {report['signal']})"
@@ -153,6 +171,8 @@ def run_exercise(
 ) -> ExerciseResult:
     """Grade one exercise of one submission. Never raises for anything the submission does."""
     limits = limits or sandbox.limits
+    if exercise.min_time_s > limits.time_s:
+        limits = dataclasses.replace(limits, time_s=exercise.min_time_s)
     started = time.monotonic()
     result = ExerciseResult(exercise.id, exercise.slug, exercise.points)
     checks = [(name, fn, False) for name, fn in exercise.checks()]
@@ -171,7 +191,7 @@ def run_exercise(
             handle = sandbox.spawn("worker", slot, args={"slug": exercise.slug}, limits=limits)
             # Only the inputs go to the learner's process; the secrets stay here.
             hello = _start(handle, files, params.inputs, deadline)
-        failure = _load_failure(exercise, hello)
+        failure = _load_failure(exercise, hello) or _unwritten(exercise, files)
         context = RunContext(sandbox, slot, exercise.slug, files, params.inputs, limits)
         subject = Subject(handle, hello, {**params.inputs, **params.secrets}, deadline, context)
         for name, check, is_hidden in checks:

@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from docchat_lab.grading import isolation, rootfs
+from docchat_lab.grading import isolation, kit_imports, rootfs
 from docchat_lab.grading.isolation import SLOT_UIDS, Limits, free_uid_block
 from docchat_lab.grading.server_link import SandboxError, ServerLink, WorkerHandle
 
@@ -34,7 +34,12 @@ _COMMON = [
     "docchat_lab.grading.zygote",
     "docchat_lab.grading.asgi_driver",
 ]
-_WORKER = ["docchat_lab.grading.worker", "docchat_lab.harness", "docchat_lab.harness.support"]
+_WORKER = [
+    "docchat_lab.grading.worker",
+    "docchat_lab.harness",
+    "docchat_lab.harness.support",
+    "docchat_lab.harness.stage_support",
+]
 _APP = ["docchat_lab.grading.app_server"]
 
 
@@ -54,12 +59,13 @@ class Sandbox:
             raise SandboxError(f"unknown isolation mode {mode!r}")
         self.limits = limits or Limits()
         self.uid_base = free_uid_block() if isolation.uses_own_uids(self.mode) else 0
-        worker = _WORKER + [f"docchat_lab.harness.{slug}" for slug in slugs]
+        # Each image also holds the kit modules its own modules import (kit_imports).
+        worker = kit_imports.worker_image(_WORKER + [f"docchat_lab.harness.{s}" for s in slugs])
         if apps is None:
             from docchat_lab.grading.manifest import served_apps
 
             apps = served_apps(slugs)
-        app = (_APP + list(apps)) if apps else []
+        app = kit_imports.closure(_APP + list(apps), ("docchat_lab", "docchat")) if apps else []
         # Without namespaces a worker can read the app's code on disk anyway: one server will do.
         if self.mode in isolation.NAMESPACED:
             self.images = {"worker": worker} | ({"app": app} if app else {})

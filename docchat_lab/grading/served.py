@@ -6,7 +6,7 @@ in one app process (another image, another uid), which the learner's processes c
 The variants are shuffled, so neither a process's position nor its uid says which one it has.
 
 What a test process reports is a claim ("my tests failed"); what the app process saw on that
-connection is evidence. The judge decides from both: see docchat_lab/checks/ex08_testing.py.
+connection is evidence. The judge decides from both: see docchat_lab/checks/served_verdicts.py.
 """
 
 import base64

@@ -54,11 +54,13 @@ def learner_error(what: str, exception: dict[str, Any]) -> CheckFailedError:
     name = str(exception.get("type", "Exception"))[:100]
     message = str(exception.get("message", ""))[:300]
     where = ""
+    file = f"{str(exception['file'])[:200]}, " if exception.get("file") else ""
     if exception.get("line"):
         function = exception.get("function")
-        where = f" (line {exception['line']}" + (f", in {function}()" if function else "") + ")"
+        inside = f", in {function}()" if function else ""
+        where = f" ({file}line {exception['line']}{inside})"
     if name == NOT_IMPLEMENTED:
-        where = f" (line {exception['line']})" if exception.get("line") else ""
+        where = f" ({file}line {exception['line']})" if exception.get("line") else ""
         # No request or value in the message: a stub's feedback must read the same every run.
         return CheckFailedError(
             f"not done yet: {message or 'NotImplementedError'}{where}", kind="not-implemented"

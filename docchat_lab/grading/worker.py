@@ -52,8 +52,27 @@ def describe(exc: BaseException, learner_file: str | None) -> dict[str, Any]:
         mine = frame.filename == learner_file or frame.filename.startswith(f"{learner_file}/")
         if learner_file and mine:
             info["line"], info["function"] = frame.lineno, frame.name
+            if frame.filename != learner_file:  # a file inside the learner's package
+                info["file"] = frame.filename.removeprefix(str(Path(learner_file).parent) + "/")
             break
     return info
+
+
+def _has(module: ModuleType, dotted: str) -> bool:
+    """`name` on the module, or `sub.module:name` inside its package."""
+    if ":" not in dotted:
+        return hasattr(module, dotted)
+    where, name = dotted.split(":", 1)
+    found = sys.modules.get(f"{module.__name__}.{where}")
+    return found is not None and hasattr(found, name)
+
+
+def _shown(exc: SyntaxError) -> str:
+    """The file of a syntax error, relative to the work folder."""
+    try:
+        return Path(exc.filename or "").resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return Path(exc.filename or "").name
 
 
 def _fatal_memory(sock: socket.socket) -> None:
@@ -113,7 +132,7 @@ class Worker:
         load = self._load()
         missing = []
         if self.module is not None:
-            missing = [n for n in self.harness.REQUIRED if not hasattr(self.module, n)]
+            missing = [n for n in self.harness.REQUIRED if not _has(self.module, n)]
         return {"op": "hello", "load": load, "missing": missing}
 
     def _load(self) -> dict[str, Any] | None:
@@ -137,7 +156,7 @@ class Worker:
         except MemoryError:
             _fatal_memory(self.sock)
         except SyntaxError as exc:
-            return {"kind": "syntax", **describe(exc, self.learner_file)}
+            return {"kind": "syntax", **describe(exc, self.learner_file), "file": _shown(exc)}
         except NotImplementedError as exc:
             return {"kind": "not-implemented", **describe(exc, self.learner_file)}
         except BaseException as exc:
@@ -146,7 +165,12 @@ class Worker:
 
     def _import(self, entry: Path) -> ModuleType:
         if self.package is not None:
-            return importlib.import_module(self.package)
+            # The package, then the modules the stage's harness uses: an error in any of them
+            # is the one load failure reported.
+            package = importlib.import_module(self.package)
+            for module in getattr(self.harness, "MODULES", ()):
+                importlib.import_module(f"{self.package}.{module}")
+            return package
         spec = importlib.util.spec_from_file_location(self.slug, entry)
         assert spec is not None
         assert spec.loader is not None

@@ -43,6 +43,12 @@ def _cors(module: ModuleType, params: dict[str, Any]) -> FastAPI:
     return app
 
 
+def _without_credentials(module: ModuleType, origins: list[str]) -> FastAPI:
+    app = _routes()
+    module.add_cors(app, origins, allow_credentials=False)
+    return app
+
+
 def _timing(module: ModuleType, params: dict[str, Any]) -> FastAPI:
     # The harness's own CORS first, so the learner's timing middleware is the outer one and
     # this app does not depend on add_cors being written.
@@ -59,7 +65,12 @@ def _timing(module: ModuleType, params: dict[str, Any]) -> FastAPI:
 
 
 def apps(module: ModuleType, params: dict[str, Any]) -> dict[str, Callable[[], Any]]:
-    return {"cors": lambda: _cors(module, params), "timing": lambda: _timing(module, params)}
+    return {
+        "cors": lambda: _cors(module, params),
+        "timing": lambda: _timing(module, params),
+        "no_credentials": lambda: _without_credentials(module, list(params["origins"])),
+        "public": lambda: _without_credentials(module, ["*"]),
+    }
 
 
 def configure(

@@ -8,21 +8,25 @@ working directory here is safe.
 
 import asyncio
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from docchat_lab.harness.settings_environment import (
+    PREFIX,
+    TEXT_LIMIT,
+    scrub_environment,
+    warm_settings,
+)
+from docchat_lab.harness.settings_environment import environment as _environment
+from docchat_lab.harness.settings_environment import plain as _plain
+from docchat_lab.harness.settings_environment import validation_error as _error
 from docchat_lab.harness.support import warm_fastapi
 
 REQUIRED = ("Settings", "get_settings", "create_app")
-PREFIX = "DOCCHAT_"
 FIELDS = (
     "database_url",
     "openai_api_key",
@@ -31,21 +35,11 @@ FIELDS = (
     "chunk_overlap",
     "max_upload_bytes",
 )
-TEXT_LIMIT = 4000
 
 
 def warm_up() -> None:
-    """Build a throwaway BaseSettings once in the fork server: the sources, dotenv, JSON."""
     warm_fastapi()
-    from pydantic_settings import BaseSettings, SettingsConfigDict
-
-    class _Warm(BaseSettings):
-        model_config = SettingsConfigDict(
-            env_prefix="DOCCHAT_WARM_", env_file=".env", extra="ignore"
-        )
-        origins: list[str] = []
-
-    _Warm()
+    warm_settings()
 
 
 def _require_fields(module: ModuleType) -> None:
@@ -54,44 +48,10 @@ def _require_fields(module: ModuleType) -> None:
         raise NotImplementedError("Settings has no fields yet")
 
 
-def _scrub_environment() -> None:
-    for name in list(os.environ):
-        if name.upper().startswith(PREFIX):
-            del os.environ[name]
-
-
 def _clear_cache(module: ModuleType) -> None:
     clear = getattr(module.get_settings, "cache_clear", None)
     if callable(clear):
         clear()
-
-
-@contextmanager
-def _environment(env: dict[str, str], dotenv: str | None = None) -> Iterator[None]:
-    saved = dict(os.environ)
-    home = Path.cwd()
-    scratch = Path(tempfile.mkdtemp(prefix="settings-", dir=home))
-    try:
-        _scrub_environment()
-        os.environ.update({str(k): str(v) for k, v in env.items()})
-        if dotenv is not None:
-            (scratch / ".env").write_text(dotenv, encoding="utf-8")
-        os.chdir(scratch)
-        yield
-    finally:
-        os.chdir(home)
-        os.environ.clear()
-        os.environ.update(saved)
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-able view of a settings value; anything unusual as its type and repr."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return {"type": type(value).__name__, "repr": repr(value)[:200]}
 
 
 def _values(settings: Any) -> dict[str, Any]:
@@ -107,13 +67,6 @@ def _values(settings: Any) -> dict[str, Any]:
         "value": str(reveal()) if callable(reveal) else (key if isinstance(key, str) else None),
     }
     return values
-
-
-def _error(exc: ValidationError) -> dict[str, Any]:
-    return {
-        "fields": [".".join(str(part) for part in e.get("loc", ())) for e in exc.errors()],
-        "text": str(exc)[:TEXT_LIMIT],
-    }
 
 
 def settings(
@@ -202,7 +155,7 @@ def startup(module: ModuleType, params: dict[str, Any], env: dict[str, str]) -> 
 
 def _main(module: ModuleType, params: dict[str, Any], key: str | None) -> FastAPI:
     _require_fields(module)
-    _scrub_environment()  # the lifespan's own get_settings() reads the defaults
+    scrub_environment()  # the lifespan's own get_settings() reads the defaults
     _clear_cache(module)
     app: FastAPI = module.create_app()
     chosen = params["config"]

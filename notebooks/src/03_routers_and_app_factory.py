@@ -2,12 +2,13 @@
 # # 03 · Routers, SQLAlchemy 2.0 style, and the app factory
 #
 # One `main.py` with forty routes stops being readable long before it stops working. FastAPI's
-# `APIRouter` lets each area of the API (documents, chat, health) live in its own module with its
-# own URL prefix and OpenAPI tags, and an **app factory**, `create_app(settings)`, assembles them
-# into an app: a fresh, independent one on every call. This notebook builds that structure, and
-# along the way fixes the mistakes that the lesson's "mini-build" makes when you actually run it:
-# a double URL prefix, a title that lands in the query string, a missing import, a test suite that
-# cannot import the app, and SQLAlchemy 1.x idioms that answer `200 null` or `{}`.
+# `APIRouter` lets each area of the API (documents, chat, health) live in its own module with
+# its own URL prefix and OpenAPI tags, and an **app factory**, `create_app(settings)`,
+# assembles them into an app: a fresh, independent one on every call. This notebook takes
+# routers apart on tiny apps, fixes the mistakes the lesson's "mini-build" makes when you
+# actually run it (a doubled prefix, a title that lands in the query string, SQLAlchemy 1.x
+# idioms that answer `200 null` or `{}`, a test suite that cannot import the app), and then
+# you write DocChat's documents routes yourself, served by your own `create_app`.
 #
 # **After this notebook you can:**
 # - split routes into `APIRouter`s with a prefix and tags, and predict the final paths (and the
@@ -16,7 +17,9 @@
 # - tell `include_router` from `app.mount`;
 # - write SQLAlchemy 2.0 models and queries (`DeclarativeBase`, `Mapped`, `session.get`,
 #   `select`), and return ORM objects safely;
-# - build apps with a factory, one fresh app per test, and configure pytest to import them.
+# - say why an app factory, and configure pytest to import the app;
+# - write `create_document`, `list_documents`, `read_document` and `delete_document` in
+#   `my_docchat/api/routes/documents.py`, DocChat's stage 03.
 
 # %%
 # Warnings are errors here, as in the test suite: a deprecation fails the cell that causes it.
@@ -28,15 +31,14 @@ warnings.filterwarnings("default", module="ipykernel")
 
 from docchat_lab.notebook import setup
 
-setup()
+setup(stage=3)
 
 # %% [markdown]
 # ## `APIRouter`: a group of routes with a shared prefix and tags
 #
 # An `APIRouter` collects routes exactly like an app does (`@router.get(...)`), but it cannot
-# serve anything on its own. `app.include_router(router)` adds its routes to the app. The
-# router's `prefix` is put in front of every path, and its `tags` group the routes in the OpenAPI
-# schema and in `/docs`.
+# serve anything on its own. The router's `prefix` is put in front of every path, and its
+# `tags` group the routes in the OpenAPI schema and in `/docs`:
 
 # %%
 from fastapi import APIRouter, FastAPI
@@ -65,26 +67,28 @@ def liveness() -> dict:
     return {"status": "ok"}
 
 
+# %% [markdown]
+# `app.include_router(router)` adds a router's routes to the app. Then ask the app for its
+# paths: `app.openapi()["paths"]`, or `app.url_path_for(name)` for one route.
+
+# %%
 app = FastAPI()
 app.include_router(documents_router)
 app.include_router(health_router)
 
 paths = app.openapi()["paths"]
 with TestClient(app) as client:
-    listed = client.get("/documents/")
-    one = client.get("/documents/7")
-    alive = client.get("/health")
+    answers = [client.get(path).json() for path in ("/documents/", "/documents/7", "/health")]
 
 assert sorted(paths) == ["/documents/", "/documents/{document_id}", "/health"]
 assert paths["/documents/{document_id}"]["get"]["tags"] == ["documents"]
 assert app.url_path_for("read_document", document_id=7) == "/documents/7"
-assert (listed.status_code, one.json(), alive.json()) == (200, {"id": 7}, {"status": "ok"})
+assert answers == [[], {"id": 7}, {"status": "ok"}]
 for path, operations in sorted(paths.items()):
     print(f"{path:<26} tags={operations['get']['tags']}")
 
 # %% [markdown]
-# To see the final paths, ask the app: `app.openapi()["paths"]`, or `app.url_path_for(name)` for
-# one route. Older snippets loop over `app.routes` instead; on the FastAPI this kit runs, that
+# Older snippets loop over `app.routes` to list the paths; on the FastAPI this kit runs, that
 # list holds one entry per included router rather than every route, so those loops miss them:
 
 # %%
@@ -146,7 +150,6 @@ print("POST /documents/ ->", where_you_meant.status_code, where_you_meant.json()
 # we turn that off to see it.
 
 # %%
-# erratum 12: /documents redirects with a 307 to /documents/; a 307 keeps the method and body
 from pydantic import BaseModel
 
 
@@ -165,6 +168,9 @@ def create_slashed(body: NewDocument) -> dict:
 slashed_app = FastAPI()
 slashed_app.include_router(slashed)
 
+
+# %%
+# erratum 12: /documents redirects with a 307 to /documents/; a 307 keeps the method and body
 with TestClient(slashed_app) as client:
     redirect = client.post("/documents", json={"title": "Kettle"}, follow_redirects=False)
     followed = client.post("/documents", json={"title": "Kettle"})
@@ -249,17 +255,14 @@ print("JSON body        ->", accepted.status_code, accepted.json())
 print("missing content  ->", no_content.status_code, no_content.json()["detail"][0]["loc"])
 
 # %% [markdown]
-# A real **file** upload is a different kind of request: `multipart/form-data`, not JSON. Declare
-# the parameter as `UploadFile` (and any text fields beside it with `Form()`). Parsing multipart
-# bodies needs the `python-multipart` package; FastAPI checks for it as soon as you declare such a
-# route, and refuses to register the route without it. The cell pretends the package is missing
-# (by hiding it from `import` for a moment) to show the error you would get, then uploads a file
-# for real.
+# A real **file** upload is a different kind of request: `multipart/form-data`, not JSON.
+# Declare the parameter as `UploadFile` (and text fields beside it with `Form()`). Parsing
+# multipart bodies needs the `python-multipart` package; FastAPI checks for it as soon as you
+# declare such a route. First the route, then what happens when the package is missing (the
+# helper `not_installed` hides it from `import` for a moment; `kept_log` keeps FastAPI's log
+# line off the screen):
 
 # %%
-# erratum 11: a real file upload needs UploadFile and python-multipart
-import logging
-import sys
 from typing import Annotated
 
 from fastapi import Form, UploadFile
@@ -272,65 +275,40 @@ def declare_upload_route(target: FastAPI) -> None:
         return {"title": title or file.filename, "characters": len(text)}
 
 
-hidden = {name: sys.modules.get(name) for name in ("python_multipart", "multipart")}
+# %%
+# erratum 11: a real file upload needs UploadFile and python-multipart
+from docchat_lab.lesson.imports import kept_log, not_installed
 
-
-class KeepMessages(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        logged.append(record.getMessage())
-
-
-fastapi_log = logging.getLogger("fastapi")  # FastAPI also logs the error: keep it off stderr
-logged: list[str] = []
-capture = KeepMessages()
-fastapi_log.addHandler(capture)
-fastapi_log.propagate = False
-try:
-    for name in hidden:
-        sys.modules[name] = None  # "import python_multipart" now fails, as if not installed
-    declare_upload_route(FastAPI())
-    missing_package_error = None
-except RuntimeError as exc:
-    missing_package_error = str(exc)
-finally:
-    for name, module in hidden.items():
-        if module is None:
-            sys.modules.pop(name, None)
-        else:
-            sys.modules[name] = module
-    fastapi_log.removeHandler(capture)
-    fastapi_log.propagate = True
+with kept_log("fastapi") as fastapi_log, not_installed("python_multipart", "multipart"):
+    try:
+        declare_upload_route(FastAPI())
+        missing_package_error = ""
+    except RuntimeError as exc:
+        missing_package_error = str(exc)
 
 uploads = FastAPI()
 declare_upload_route(uploads)
 with TestClient(uploads) as client:
-    uploaded = client.post(
-        "/documents/upload",
-        files={"file": ("kettle.md", b"# Kettle\nBoils water.", "text/markdown")},
-    )
+    file = ("kettle.md", b"# Kettle\nBoils water.", "text/markdown")
+    uploaded = client.post("/documents/upload", files={"file": file})
 
-assert missing_package_error is not None
 assert missing_package_error.startswith('Form data requires "python-multipart" to be installed.')
-assert len(logged) == 1
-assert uploaded.status_code == 202
-assert uploaded.json() == {"title": "kettle.md", "characters": 21}
+assert len(fastapi_log) == 1
+assert (uploaded.status_code, uploaded.json()) == (202, {"title": "kettle.md", "characters": 21})
 print("without python-multipart:", missing_package_error.splitlines()[0].strip())
 print("with it, multipart upload ->", uploaded.status_code, uploaded.json())
 
 # %% [markdown]
 # ## `include_router` is not `mount`
 #
-# `app.include_router(router)` merges the router's routes into **this** app: one OpenAPI schema,
-# one `/docs`, one set of exception handlers and dependency overrides. `app.mount("/sub", other)`
-# is something else: it hands every request under `/sub` to **another complete ASGI app**. A
-# mounted FastAPI app has its own `/docs` and `/openapi.json`, its routes are missing from the
-# parent's schema, and the parent's exception handlers and `dependency_overrides` do not reach
-# it. Only middleware added to the parent still wraps it, since middleware wraps everything the
-# parent serves. Mount is for embedding a separate app (static files, an admin app, a legacy
-# WSGI app); routers are for organising one API.
+# `app.include_router(router)` merges the router's routes into **this** app: one OpenAPI
+# schema, one `/docs`, one set of exception handlers and dependency overrides.
+# `app.mount("/sub", other)` hands every request under `/sub` to **another complete ASGI app**,
+# with its own `/docs` and schema; the parent's exception handlers and `dependency_overrides`
+# do not reach it. Mount is for embedding a separate app (static files, an admin app); routers
+# organise one API. The same router, included in a parent and mounted under `/sub`:
 
 # %%
-# erratum 13: include_router merges routes into one app; app.mount attaches a separate app
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
@@ -357,9 +335,10 @@ def build_router() -> APIRouter:
     return router
 
 
-parent = FastAPI(title="parent")
+# %%
+# erratum 13: include_router merges routes into one app; app.mount attaches a separate app
+parent, sub_app = FastAPI(title="parent"), FastAPI(title="mounted")
 parent.include_router(build_router())
-sub_app = FastAPI(title="mounted")
 sub_app.include_router(build_router())
 parent.mount("/sub", sub_app)
 
@@ -369,63 +348,38 @@ async def quota_handler(request: Request, exc: QuotaExceededError) -> JSONRespon
     return JSONResponse({"detail": "quota exceeded"}, status_code=429)
 
 
-@parent.middleware("http")
-async def stamp(request: Request, call_next):
-    response = await call_next(request)
-    response.headers["X-Served-By"] = "parent"
-    return response
-
-
 parent.dependency_overrides[who_is_calling] = lambda: "test user"
-
 with TestClient(parent, raise_server_exceptions=False) as client:
-    included = client.get("/items/")
-    mounted = client.get("/sub/items/")
-    included_quota = client.get("/items/quota")
-    mounted_quota = client.get("/sub/items/quota")
-    parent_schema = client.get("/openapi.json").json()
-    sub_schema = client.get("/sub/openapi.json").json()
-    sub_docs = client.get("/sub/docs")
+    callers = [client.get(p).json()["caller"] for p in ("/items/", "/sub/items/")]
+    quotas = [client.get(p).status_code for p in ("/items/quota", "/sub/items/quota")]
+    schemas = [client.get(p).json() for p in ("/openapi.json", "/sub/openapi.json")]
 
-assert sorted(parent_schema["paths"]) == ["/items/", "/items/quota"]
-assert sorted(sub_schema["paths"]) == ["/items/", "/items/quota"]
-assert sub_schema["info"]["title"] == "mounted"
-assert sub_docs.status_code == 200
-assert included.json() == {"caller": "test user"}
-assert mounted.json() == {"caller": "real user"}, "the parent's override does not reach it"
-assert included_quota.status_code == 429
-assert mounted_quota.status_code == 500, "the parent's exception handler does not reach it"
-assert included.headers["X-Served-By"] == mounted.headers["X-Served-By"] == "parent"
-print("parent /openapi.json paths:", sorted(parent_schema["paths"]), "(no /sub/...)")
-print("mounted app has its own schema:", sub_schema["info"]["title"], sorted(sub_schema["paths"]))
-print("override     included:", included.json()["caller"], "| mounted:", mounted.json()["caller"])
-print("handler      included:", included_quota.status_code, "| mounted:", mounted_quota.status_code)
-print(
-    "middleware   included:",
-    included.headers["X-Served-By"],
-    "| mounted:",
-    mounted.headers["X-Served-By"],
+assert sorted(schemas[0]["paths"]) == ["/items/", "/items/quota"], "no /sub/... in the parent's"
+assert (schemas[1]["info"]["title"], sorted(schemas[1]["paths"])) == (
+    "mounted",
+    ["/items/", "/items/quota"],
 )
+assert callers == ["test user", "real user"], "the parent's override does not reach the mount"
+assert quotas == [429, 500], "nor does the parent's exception handler"
+print("override  included:", callers[0], "| mounted:", callers[1])
+print("handler   included:", quotas[0], "| mounted:", quotas[1])
 
 # %% [markdown]
 # > **Interview probe.** *"What is the difference between `include_router` and `mount`?"*
 # > `include_router` adds routes to the same app: one schema, shared handlers and overrides.
 # > `mount` delegates a path prefix to a separate ASGI app with its own docs, handlers and
-# > dependency overrides; only the outer middleware still applies.
+# > dependency overrides.
 #
 # ## SQLAlchemy 2.0 style
 #
-# The lesson's database code is SQLAlchemy 1.x style: `db.query(Document).get(id)`. SQLAlchemy 2
-# keeps the `Query` API as "legacy" and has a simpler core: models declared with
+# The lesson's database code is SQLAlchemy 1.x style: `db.query(Document).get(id)`.
+# SQLAlchemy 2 keeps the `Query` API as "legacy" and has a simpler core: models declared with
 # `DeclarativeBase` and typed `Mapped[...]` columns, `session.get(Model, id)` for one row by
-# primary key, and `session.scalars(select(Model))` for lists. Here is a small model in that
-# style, on a SQLite file:
+# primary key, and `session.scalars(select(Model))` for lists. A small model in that style:
 
 # %%
-from sqlalchemy import String, create_engine, event, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-
-from docchat_lab.notebook import scratch_dir
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -440,12 +394,20 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
 
 
-engine = create_engine(
-    f"sqlite:///{scratch_dir() / 'sa2.db'}", connect_args={"check_same_thread": False}
-)
+# %% [markdown]
+# On a SQLite file, with a `get_db` as in notebook 02; `statements` records every SQL
+# statement the engine runs (we count them further down):
+
+# %%
+from sqlalchemy import event, select
+from sqlalchemy.orm import sessionmaker
+
+from docchat_lab.lesson.pools import unpooled_engine
+from docchat_lab.notebook import scratch_dir
+
+engine = unpooled_engine(scratch_dir() / "sa2.db")
 Base.metadata.create_all(engine)
 SessionLocal = sessionmaker(bind=engine)  # expire_on_commit=True, the default
-
 statements: list[str] = []
 event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
 
@@ -461,7 +423,6 @@ with SessionLocal() as db:
     db.add_all([Document(title="Kettle"), Document(title="Teapot")])
     db.commit()
     titles = db.scalars(select(Document.title).order_by(Document.id)).all()
-
 assert titles == ["Kettle", "Teapot"]
 print("stored:", titles)
 
@@ -473,7 +434,6 @@ print("stored:", titles)
 # status for a document that does not exist.
 
 # %%
-# erratum 7: db.query(...).get() is legacy: it warns, and a missing id gives 200 null
 from sqlalchemy.exc import LegacyAPIWarning
 
 legacy = FastAPI()
@@ -484,6 +444,8 @@ def read_legacy(document_id: int, db: SessionDep):
     return db.query(Document).get(document_id)
 
 
+# %%
+# erratum 7: db.query(...).get() is legacy: it warns, and a missing id gives 200 null
 with TestClient(legacy) as client:
     try:
         client.get("/documents/1")
@@ -505,12 +467,13 @@ print("warnings shown     ->", missing.status_code, missing.text)
 
 # %% [markdown]
 # The 2.0 way: `db.get(Document, id)`, and an explicit 404 when it returns `None`. For lists,
-# `db.scalars(select(Document)).all()`.
+# `db.scalars(select(Document)).all()`. A response model with `from_attributes=True` reads the
+# ORM object's attributes:
 
 # %%
 # erratum 7: use db.get(Model, id) with a 404, and db.scalars(select(...)).all() for lists
 from fastapi import HTTPException
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
 class DocumentOut(BaseModel):
@@ -537,14 +500,14 @@ def read_modern(document_id: int, db: SessionDep) -> Document:
     return document
 
 
+# %%
 with TestClient(modern) as client:
     found = client.get("/documents/1")
     not_found = client.get("/documents/999")
     everything = client.get("/documents/")
 
 assert found.json() == {"id": 1, "title": "Kettle", "status": "pending"}
-assert not_found.status_code == 404
-assert not_found.json() == {"detail": "document 999 not found"}
+assert (not_found.status_code, not_found.json()) == (404, {"detail": "document 999 not found"})
 assert [d["title"] for d in everything.json()] == ["Kettle", "Teapot"]
 print("GET /documents/1   ->", found.status_code, found.json())
 print("GET /documents/999 ->", not_found.status_code, not_found.json())
@@ -561,7 +524,6 @@ print("GET /documents/    ->", [d["title"] for d in everything.json()])
 # drops) and none of the columns. The client gets `{}`.
 
 # %%
-# erratum 8: an ORM object returned right after commit() (no response_model) serialises as {}
 from fastapi.encoders import jsonable_encoder
 
 no_model = FastAPI()
@@ -575,6 +537,8 @@ def create_without_model(body: NewDocument, db: SessionDep):
     return document
 
 
+# %%
+# erratum 8: an ORM object returned right after commit() (no response_model) serialises as {}
 with TestClient(no_model) as client:
     created = client.post("/documents/", json={"title": "Mug"})
 
@@ -606,14 +570,20 @@ print("after touching .title ->", sorted(after_access))
 # 3. **`expire_on_commit=False`** on the session factory: nothing is expired, nothing is
 #    reloaded, and even the plain path works. DocChat does this, together with response models.
 
+# %% [markdown]
+# The fixes, as four routes: a response model on the request's session; the same, on a session
+# closed before FastAPI serialises (with and without `refresh()`); and a plain return from a
+# session factory with `expire_on_commit=False`.
+
+
 # %%
-# erratum 8: the fix: response_model (from_attributes) + refresh, or expire_on_commit=False
-NoExpireSession = sessionmaker(bind=engine, expire_on_commit=False)
-
-
-def get_db_no_expire():
-    with NoExpireSession() as db:
-        yield db
+def store(db: Session, title: str, *, refresh: bool = False) -> Document:
+    document = Document(title=title)
+    db.add(document)
+    db.commit()
+    if refresh:
+        db.refresh(document)
+    return document
 
 
 fixes = FastAPI()
@@ -621,78 +591,67 @@ fixes = FastAPI()
 
 @fixes.post("/model/", response_model=DocumentOut)
 def with_response_model(body: NewDocument, db: SessionDep) -> Document:
-    document = Document(title=body.title)
-    db.add(document)
-    db.commit()
-    return document
+    return store(db, body.title)
 
 
 @fixes.post("/detached/", response_model=DocumentOut)
 def detached_without_refresh(body: NewDocument) -> Document:
     with SessionLocal() as db:  # the session closes before FastAPI serialises
-        document = Document(title=body.title)
-        db.add(document)
-        db.commit()
-    return document
+        return store(db, body.title)
 
 
 @fixes.post("/detached-refreshed/", response_model=DocumentOut)
 def detached_with_refresh(body: NewDocument) -> Document:
     with SessionLocal() as db:
-        document = Document(title=body.title)
-        db.add(document)
-        db.commit()
-        db.refresh(document)
-    return document
+        return store(db, body.title, refresh=True)
+
+
+# %%
+NoExpireSession = sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @fixes.post("/no-expire/")
-def plain_no_expire(body: NewDocument, db: Annotated[Session, Depends(get_db_no_expire)]):
-    document = Document(title=body.title)
-    db.add(document)
-    db.commit()
-    return document
+def plain_no_expire(body: NewDocument):
+    with NoExpireSession() as db:
+        return store(db, body.title)
 
 
-def post(client: TestClient, path: str) -> tuple[int, dict | str, int]:
+def post(client: TestClient, path: str) -> tuple[int, list[str] | str, int]:
+    """Status, the keys of the answer, and how many SELECTs the request ran."""
     statements.clear()
     response = client.post(path, json={"title": "Cup"})
     selects = sum(s.lstrip().upper().startswith("SELECT") for s in statements)
-    body = response.json() if response.status_code == 200 else response.text
+    body = sorted(response.json()) if response.status_code == 200 else response.text
     return response.status_code, body, selects
 
 
+# %%
+# erratum 8: the fix: response_model (from_attributes) + refresh, or expire_on_commit=False
 with TestClient(fixes, raise_server_exceptions=False) as client:
-    model_status, model_body, model_selects = post(client, "/model/")
-    detached_status, _, _ = post(client, "/detached/")
-    refreshed_status, refreshed_body, _ = post(client, "/detached-refreshed/")
-    plain_status, plain_body, plain_selects = post(client, "/no-expire/")
+    outcomes = {
+        path: post(client, path)
+        for path in ("/model/", "/detached/", "/detached-refreshed/", "/no-expire/")
+    }
 
-assert model_status == 200
-assert set(model_body) == {"id", "title", "status"}
-assert model_selects == 1, "the expired row was reloaded once"
-assert detached_status == 500, "a detached, expired object cannot be reloaded"
-assert refreshed_status == 200
-assert refreshed_body["title"] == "Cup"
-assert plain_status == 200
-assert set(plain_body) == {"id", "title", "status"}
-assert plain_selects == 0
-print(
-    "response_model after commit      ->",
-    model_status,
-    sorted(model_body),
-    "| extra SELECTs:",
-    model_selects,
-)
-print("session closed, no refresh       ->", detached_status, "(DetachedInstanceError)")
-print("session closed, refresh() first  ->", refreshed_status, sorted(refreshed_body))
-print(
-    "expire_on_commit=False, no model ->",
-    plain_status,
-    sorted(plain_body),
-    "| extra SELECTs:",
-    plain_selects,
-)
+fields = ["id", "status", "title"]
+assert outcomes["/model/"] == (200, fields, 1), "the expired row was reloaded once"
+assert outcomes["/detached/"][0] == 500, "a detached, expired object cannot be reloaded"
+assert outcomes["/detached-refreshed/"][:2] == (200, fields)
+assert outcomes["/no-expire/"] == (200, fields, 0), "nothing expired, nothing reloaded"
+with TestClient(fixes) as client:  # raise_server_exceptions=True: what the server saw
+    try:
+        client.post("/detached/", json={"title": "Cup"})
+        detached_error = ("", False)
+    except Exception as exc:
+        detached_error = (type(exc).__name__, "DetachedInstanceError" in str(exc))
+assert detached_error == ("ResponseValidationError", True), "reading the detached object failed"
+for path, (status, body, selects) in outcomes.items():
+    shown = (
+        f"{body} | SELECTs: {selects}"
+        if status == 200
+        else f"({detached_error[0]}: DetachedInstanceError)"
+    )
+    print(f"{path:<21} -> {status} {shown}")
 engine.dispose()
 
 # %% [markdown]
@@ -700,7 +659,8 @@ engine.dispose()
 # > in memory. SQLAlchemy's default favours freshness (after a commit, other transactions may have
 # > changed the row), so it expires objects; set `expire_on_commit=False` when you serialise
 # > right after committing, as web APIs usually do.
-#
+
+# %% [markdown]
 # ## The lesson's mini-build, run for real
 #
 # The lesson ends with a mini-build: an `app/` package (a documents router, a `create_app()`
@@ -716,161 +676,53 @@ engine.dispose()
 #    `Document` without importing it. Python only looks the name up when the route runs.
 # 3. **with the import added**: green.
 
+# %% [markdown]
+# The router module as the lesson writes it:
+
+# %%
+from docchat_lab.lesson.mini_build import shown
+
+print(shown("app/routers/documents.py"))
+
+# %% [markdown]
+# `write_project` writes the whole project into a scratch folder, `run_pytest` runs pytest in
+# each version at once, each in its own process. A fourth version runs `python -m pytest` on
+# the project as written:
+
 # %%
 # erratum 10: the mini-build fails: no pythonpath, pytest cannot import app; Document never imported
-import os
-import subprocess
-import textwrap
-from pathlib import Path
+from docchat_lab.lesson.mini_build import run_pytest, write_project
 
-PYPROJECT = '[project]\nname = "mini-docchat"\nversion = "0.1.0"\n'
-PYTEST_PATH = '\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
-
-MINI_PROJECT = {
-    "app/__init__.py": "",
-    "app/models.py": """
-        from sqlalchemy import String
-        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-        class Base(DeclarativeBase):
-            pass
-
-
-        class Document(Base):
-            __tablename__ = "documents"
-            id: Mapped[int] = mapped_column(primary_key=True)
-            title: Mapped[str] = mapped_column(String(200))
-        """,
-    "app/db.py": """
-        from sqlalchemy import create_engine
-        from sqlalchemy.orm import sessionmaker
-
-        from app.models import Base
-
-        engine = create_engine("sqlite:///./mini.db")
-        Base.metadata.create_all(engine)
-        SessionLocal = sessionmaker(bind=engine)
-
-
-        def get_db():
-            with SessionLocal() as db:
-                yield db
-        """,
-    "app/routers/__init__.py": "",
-    "app/routers/documents.py": """
-        from typing import Annotated
-
-        from fastapi import APIRouter, Depends
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
-
-        from app.db import get_db
-
-        router = APIRouter(prefix="/documents", tags=["documents"])
-
-
-        @router.get("/")
-        def list_documents(db: Annotated[Session, Depends(get_db)]) -> list[str]:
-            return list(db.scalars(select(Document.title)))
-        """,
-    "app/main.py": """
-        from fastapi import FastAPI
-
-        from app.routers import documents
-
-
-        def create_app() -> FastAPI:
-            app = FastAPI(title="mini DocChat")
-            app.include_router(documents.router)
-            return app
-        """,
-    "tests/test_documents.py": """
-        from fastapi.testclient import TestClient
-
-        from app.main import create_app
-
-
-        def test_list_documents_returns_an_empty_list():
-            with TestClient(create_app()) as client:
-                response = client.get("/documents/")
-            assert response.status_code == 200
-            assert response.json() == []
-        """,
-}
-FIXED_IMPORT = "from app.db import get_db\nfrom app.models import Document\n"
-
-
-def write_project(*, pythonpath: bool, import_fixed: bool) -> Path:
-    root = scratch_dir("mini-build-")
-    files = dict(MINI_PROJECT)
-    files["pyproject.toml"] = PYPROJECT + (PYTEST_PATH if pythonpath else "")
-    if import_fixed:
-        router = textwrap.dedent(files["app/routers/documents.py"])
-        files["app/routers/documents.py"] = router.replace(
-            "from app.db import get_db\n", FIXED_IMPORT
-        )
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return root
-
-
-# Plain `pytest`, as a learner types it: the console script next to this kernel's Python.
-# No PYTHONPATH from outside, and no plugins auto-loaded (faster, and isolated from the kit's).
-pytest_command = [str(Path(sys.executable).with_name("pytest")), "-q", "-p", "no:cacheprovider"]
-environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-environment["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-
-python_m_pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 versions = {
-    "as written": (pytest_command, write_project(pythonpath=False, import_fixed=False)),
-    "+ pythonpath": (pytest_command, write_project(pythonpath=True, import_fixed=False)),
-    "+ the import": (pytest_command, write_project(pythonpath=True, import_fixed=True)),
-    "python -m": (python_m_pytest, write_project(pythonpath=False, import_fixed=False)),
+    "as written": (False, False, False),
+    "+ pythonpath": (True, False, False),
+    "+ the import": (True, True, False),
+    "python -m": (False, False, True),
 }
-running = {
-    label: subprocess.Popen(
-        command,
-        cwd=root,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+roots = {
+    label: (
+        write_project(scratch_dir("mini-build-"), pythonpath=path, import_fixed=fixed),
+        as_module,
     )
-    for label, (command, root) in versions.items()
+    for label, (path, fixed, as_module) in versions.items()
 }
-runs = {}
-for label, process in running.items():
-    output, _ = process.communicate(timeout=60)
-    runs[label] = (process.returncode, output)
+(code_1, out_1), (code_2, out_2), (code_3, out_3), (code_m, out_m) = run_pytest(roots).values()
 
-(code_1, out_1), (code_2, out_2), (code_3, out_3), (code_m, out_m) = runs.values()
 assert code_1 == 2, "2 = interrupted: an error while collecting tests"
 assert "ModuleNotFoundError: No module named 'app'" in out_1
 assert code_2 == 1, "1 = tests ran, and one failed"
 assert "NameError: name 'Document' is not defined" in out_2
-assert code_3 == 0
-assert "1 passed" in out_3
+assert (code_3, "1 passed" in out_3) == (0, True)
 print(f"as written:                exit {code_1}  ModuleNotFoundError: No module named 'app'")
 print(f"+ pythonpath = [\".\"]:      exit {code_2}  NameError: name 'Document' is not defined")
 print(f"+ from app.models import:  exit {code_3}  1 passed")
 
 # %% [markdown]
-# The fourth run above used `python -m pytest` on the project as written, without the
-# `pythonpath` line. It got past the import (and stopped at the `NameError`), because `python -m`
-# puts the current folder on `sys.path`. Don't rely on that: a teammate, an IDE or CI running
-# plain `pytest` will not. The config line makes it work the same for everyone.
-
-# %%
-assert code_m == 1
-assert "ModuleNotFoundError" not in out_m
-assert "NameError: name 'Document' is not defined" in out_m
-print(f"python -m pytest, as written: exit {code_m}  (imported app; NameError at request time)")
-
-# %% [markdown]
-# DocChat's `pyproject.toml` has the same setting:
+# The fourth run, `python -m pytest` on the project as written without the `pythonpath` line,
+# got past the import (and stopped at the `NameError`), because `python -m` puts the current
+# folder on `sys.path`. Don't rely on that: a teammate, an IDE or CI running plain `pytest`
+# will not. The config line makes it work the same for everyone, and DocChat's
+# `pyproject.toml` has it:
 
 # %%
 import tomllib
@@ -878,152 +730,145 @@ import tomllib
 from docchat_lab.project import project_root
 
 kit_config = tomllib.loads((project_root() / "pyproject.toml").read_text(encoding="utf-8"))
-pytest_config = kit_config["tool"]["pytest"]["ini_options"]
-assert pytest_config["pythonpath"] == ["."]
-print("[tool.pytest.ini_options] pythonpath =", pytest_config["pythonpath"])
+assert code_m == 1
+assert "ModuleNotFoundError" not in out_m
+assert "NameError: name 'Document' is not defined" in out_m
+assert kit_config["tool"]["pytest"]["ini_options"]["pythonpath"] == ["."]
+print(f"python -m pytest, as written: exit {code_m}  (imported app; NameError at request time)")
+print(
+    "[tool.pytest.ini_options] pythonpath =",
+    kit_config["tool"]["pytest"]["ini_options"]["pythonpath"],
+)
 
 # %% [markdown]
 # ## The app factory: a fresh app on every call
 #
-# `app = FastAPI()` at module level, with `settings = Settings()` and an engine beside it, builds
-# everything the moment the module is imported: tests then share one app, one database and one
-# set of overrides, and need patching to change any of it. A factory, `create_app(settings)`,
-# builds the app inside a function. Each call gets its own settings, engine, session factory and
-# LLM client (kept on `app.state`), and its own `dependency_overrides`. Tests build the app they
-# need; nothing leaks between them.
+# `app = FastAPI()` at module level, with its settings and engine beside it, builds everything
+# the moment the module is imported: tests then share one app, one database and one set of
+# overrides. A factory, `create_app(settings)`, builds the app inside a function: each call
+# gets its own settings, engine and session factory (kept on `app.state`, where notebook 02's
+# `get_session_factory` finds them), and its own `dependency_overrides`.
 #
-# ## Build step: `docchat/main.py` and `docchat/api/routes/documents.py`
-#
-# The factory:
+# Your `my_docchat/main.py` already has DocChat's `create_app`; this stage's routes are served
+# by it. Two apps from it, side by side:
 
 # %%
-from docchat_lab.notebook import source
+from docchat_lab.notebook import your_module
 
-source("docchat.main", "create_app")
+config, main = your_module("core.config"), your_module("main")
+first_app = main.create_app(config.Settings(database_url="sqlite://"))
+second_app = main.create_app(config.Settings(database_url="sqlite://"))
+first_app.dependency_overrides[your_module("api.deps").pagination] = lambda: None
 
-# %% [markdown]
-# The documents router declares its prefix and tag once; its routes are `"/"` and
-# `"/{document_id}"`, never `"/documents"` again. Creating a document takes a Pydantic body,
-# answers 202, and returns the ORM object through `response_model=DocumentOut` (whose config has
-# `from_attributes=True`); DocChat's session factory uses `expire_on_commit=False`:
-
-# %%
-source("docchat.api.routes.documents", "create_document")
-
-# %%
-source("docchat.api.routes.documents", "read_document")
-
-# %% [markdown]
-# Now the checks. Two apps from the factory, each with its own in-memory database: what one
-# stores, the other does not see, and an override on one leaves the other alone. The router's
-# paths are the ones we meant, `/documents` without a slash is a 307, and JSON goes in the body.
-
-# %%
-from docchat.api import deps
-from docchat.api.routes import documents
-from docchat.core.config import Settings
-from docchat.main import create_app
-from docchat.schemas import DocumentOut
-
-assert documents.router.prefix == "/documents"
-assert documents.router.tags == ["documents"]
-assert DocumentOut.model_config.get("from_attributes") is True
-
-first_app = create_app(Settings(database_url="sqlite://"))
-second_app = create_app(Settings(database_url="sqlite://"))
-assert first_app is not second_app
-assert first_app.state.engine is not second_app.state.engine
-assert first_app.url_path_for("create_document") == "/documents/"
+assert first_app.state.engine is not second_app.state.engine, "a database each"
+assert first_app.state.sessions.kw["expire_on_commit"] is False, "erratum 8's third fix"
+assert second_app.dependency_overrides == {}, "overrides stay with their app"
 assert first_app.url_path_for("read_document", document_id=1) == "/documents/1"
 assert "/documents/documents" not in first_app.openapi()["paths"]
-assert first_app.state.sessions.kw["expire_on_commit"] is False
-
-first_app.dependency_overrides[deps.pagination] = lambda: deps.Page(skip=0, limit=1)
-
-with TestClient(first_app) as first, TestClient(second_app) as second:
-    created = first.post("/documents/", json={"title": "Kettle", "content": "It boils water."})
-    first.post("/documents/", json={"title": "Teapot", "content": "It brews tea."})
-    query_title = first.post("/documents/", params={"title": "x", "content": "y"})
-    redirect = first.get("/documents", follow_redirects=False)
-    first_list = first.get("/documents/").json()
-    second_list = second.get("/documents/").json()
-    second_read = second.get(f"/documents/{created.json()['id']}")
-
-assert created.status_code == 202
-assert set(created.json()) >= {"id", "title", "status"}
-assert query_title.status_code == 422, "title and content are read from the JSON body"
-assert redirect.status_code == 307
-assert redirect.headers["location"] == "http://testserver/documents/"
-assert [d["title"] for d in first_list] == ["Kettle"], "first app: overridden to one per page"
-assert second_list == [], "second app: its own, empty database"
-assert second_read.status_code == 404
-assert second_app.dependency_overrides == {}
 print(
-    "POST /documents/ (JSON)   ->",
-    created.status_code,
-    {k: created.json()[k] for k in ("title", "status")},
+    "two apps, two engines; documents routes:",
+    sorted(p for p in first_app.openapi()["paths"] if p.startswith("/documents")),
 )
-print("POST with query params    ->", query_title.status_code)
-print("GET /documents            ->", redirect.status_code, "to", redirect.headers["location"])
-print(
-    "first app lists           ->", [d["title"] for d in first_list], "(its override: 1 per page)"
-)
-print(
-    "second app lists          ->", second_list, "| reads the same id ->", second_read.status_code
-)
+first_app.state.engine.dispose()
+second_app.state.engine.dispose()
 
 # %% [markdown]
 # > **Interview probe.** *"Why an app factory?"* Construction in one place, from explicit
 # > settings; each test gets a fresh app (own database, own overrides) instead of sharing a
 # > module-level singleton; and the same code builds the production app from the environment
-# > (`docchat serve` and `uvicorn --factory docchat.main:create_app` call the factory; importing
-# > `docchat.main` builds nothing).
+# > (`docchat serve` and `uvicorn --factory docchat.main:create_app` call the factory;
+# > importing the module builds nothing).
 #
-# ## Your turn
-
-# %% [markdown]
-# Open **`exercises/ex03_routers.py`** in JupyterLab (double-click it in the file browser on
-# the left). Build a small documents API the way DocChat is built:
+# ## Build step: your documents routes
 #
-# - `build_documents_router()`: an `APIRouter` with prefix `/documents` and tag `documents`,
-#   serving `GET /`, `GET /{doc_id}` (a JSON 404 for an unknown id) and `POST /` with a JSON body
-#   (201);
-# - `create_app(store=None)`: a fresh app on every call, with its own store, the router and a
-#   `GET /health`.
-#
-# The checks build two apps and make sure they never see each other's documents.
-#
-# Run the next cell after each change. It runs the checks in a fresh process, so you never need
-# to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet".
-#
-# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex03`
-# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
-# and `docchat-lab reset ex03` starts over (every earlier version is kept).
-#
-# <!-- exercise: ex03_routers -->
+# The router in `my_docchat/api/routes/documents.py` is declared once, with its prefix and tag;
+# its routes are `"/"` and `"/{document_id:int}"`, never `"/documents"` again. The decorators
+# (status codes, response models) are given; you write the four bodies. The module gives you
+# the database work as plain functions of a session, for example:
 
 # %%
-from docchat_lab.learner_check import check
+from docchat_lab.notebook import stage_source
 
-check("ex03")
+stage_source("api/routes/documents.py", "_store", 3)
+
+# %%
+stage_source("api/routes/documents.py", "page_of_documents", 3)
 
 # %% [markdown]
+# Routes hand such a function to `db_write` (or `db_read`), which runs it on the database's own
+# thread: `document = await db_write(_store, session, title, content)`. Notebook 04 says why.
+# Write the four routes in the next cell (edit it, then run it) or in the file itself. Their
+# docstrings are the specification:
+#
+# - `create_document` refuses content over `settings.max_upload_bytes` **in UTF-8 bytes**
+#   (413), stores the document, queues its processing with the document's **id** and the
+#   app's session factory (notebook 02's trap 3), and returns it: the decorator makes that a
+#   202 with status `pending` (processing itself is stage 06);
+# - `list_documents` returns a page (`PageDep`, your stage 01), in id order;
+# - `read_document` returns the document `DocumentDep` (your `get_document`) found;
+# - `delete_document` deletes it and answers 204 with no body.
+
+# %% build="api/routes/documents.py:create_document,list_documents,read_document,delete_document"
+
+# %% [markdown]
+# Then check them. The checks build two apps with your `create_app`, one empty and one holding
+# documents with fresh titles, and call your routes as a client would.
+
+# %%
+from docchat_lab.notebook import check
+
+check("03")
+
+# %% [markdown]
+# And try yours: a document in, the list, one read, a delete, and the 404 after it.
+
+# %%
+from docchat_lab.notebook import try_yours
+
+try_yours(3)
+
+# %% [markdown]
+# ## Your turn
+#
+# Make every check above pass. In a terminal (File → New → Terminal): `docchat-lab watch 03`
+# checks again each time you save, `docchat-lab progress` shows which stages pass, and
+# `docchat-lab reset 03` puts stage 03 back to its stubs (your version is kept in
+# `.docchat-lab/history/`).
+#
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex03_routers.py` has you
+# write a router's decorators and a `create_app` of your own, on an in-memory store. Check it
+# with `check("ex03")` in a cell, or `docchat-lab check ex03` in a terminal.
+#
 # ## Recap
 #
-# - `APIRouter(prefix=..., tags=[...])` groups routes; the route path comes **after** the prefix:
-#   `@router.post("/")`, not `"/documents"` (that serves `/documents/documents`).
+# - `APIRouter(prefix=..., tags=[...])` groups routes; the route path comes **after** the
+#   prefix: `@router.post("/")`, not `"/documents"` (that serves `/documents/documents`).
 # - `/documents` redirects to `/documents/` with a 307, which repeats the method and body.
 # - Ask the app for its paths (`app.openapi()["paths"]`, `app.url_path_for`), not `app.routes`.
-# - A scalar parameter on a POST is a **query** parameter: use a Pydantic body model, and 202 for
-#   work that continues in the background. Files need `UploadFile` and `python-multipart`.
+# - A scalar parameter on a POST is a **query** parameter: use a Pydantic body model, and 202
+#   for work that continues in the background. Files need `UploadFile` and `python-multipart`.
 # - `include_router` merges routes into one app; `mount` attaches a separate app with its own
 #   docs, handlers and overrides.
 # - SQLAlchemy 2: `DeclarativeBase` + `Mapped[...]`, `db.get(Model, id)` + 404,
 #   `db.scalars(select(Model)).all()`. `Query.get()` warns and gives `200 null`.
 # - An ORM object returned after `commit()` without a response model is `{}`: use a
-#   `response_model` with `from_attributes=True` (and `refresh()` if the session closes first),
-#   or `expire_on_commit=False`.
+#   `response_model` with `from_attributes=True` (and `refresh()` if the session closes
+#   first), or `expire_on_commit=False`.
 # - The mini-build needs `from app.models import Document` and
 #   `[tool.pytest.ini_options] pythonpath = ["."]`.
 # - `create_app(settings)` builds a fresh, independent app on every call.
+#
+# ## Further reading
+#
+# - FastAPI: [Bigger applications, multiple files](https://fastapi.tiangolo.com/tutorial/bigger-applications/),
+#   [Request body](https://fastapi.tiangolo.com/tutorial/body/),
+#   [Request files](https://fastapi.tiangolo.com/tutorial/request-files/),
+#   [Response model](https://fastapi.tiangolo.com/tutorial/response-model/),
+#   [Sub applications, mounts](https://fastapi.tiangolo.com/advanced/sub-applications/),
+#   [SQL (relational) databases](https://fastapi.tiangolo.com/tutorial/sql-databases/).
+# - Starlette: [Routing: mounting](https://www.starlette.io/routing/#submounting-routes),
+#   [redirect_slashes](https://www.starlette.io/routing/).
+# - SQLAlchemy: [ORM quick start](https://docs.sqlalchemy.org/en/20/orm/quickstart.html),
+#   [Session.get](https://docs.sqlalchemy.org/en/20/orm/session_api.html#sqlalchemy.orm.Session.get),
+#   [expire_on_commit](https://docs.sqlalchemy.org/en/20/orm/session_api.html#sqlalchemy.orm.Session.params.expire_on_commit).
+# - pytest: [pythonpath](https://docs.pytest.org/en/stable/reference/reference.html#confval-pythonpath).

@@ -2,24 +2,22 @@
 # # 04 · Async done right
 #
 # `async def` is not a speed switch. It lets one thread juggle many requests, but only while each
-# of them is *waiting* on something it `await`s. In this notebook you start a real uvicorn server
-# inside the notebook, fire concurrent requests at it, and measure what each kind of endpoint does
-# to its neighbours: a blocking call inside `async def`, an awaited one, a plain `def`, and
-# `run_in_threadpool`. Then you meet the thread pool behind `def` endpoints (40 threads, shared by
-# more than you think), see why threads do not help CPU-bound work, and read the `async` route that
-# DocChat uses to ask its language model.
+# of them is *waiting* on something it `await`s. This notebook serves small apps inline, sends
+# them concurrent requests, and watches what each kind of endpoint does to its neighbours: a
+# blocking call inside `async def`, an awaited one, a plain `def`, and `run_in_threadpool`. Then
+# the thread pool behind `def` endpoints (40 threads, shared by more than you think), and why
+# threads do not help CPU-bound Python. Then you write DocChat's `POST /chat/ask` and the client
+# that asks a language model, both `async`, both waiting without blocking anyone.
 #
-# Before any of that: why `uvicorn.run()` refuses to start in Jupyter, and how the kit serves apps
-# instead.
+# (Why a server cannot simply be started with `uvicorn.run()` in a notebook, and what
+# `nest_asyncio2` does about it, is the appendix notebook `A1_event_loops_in_jupyter`.)
 #
 # **After this notebook you can:**
-# - explain why `asyncio.run()` and `uvicorn.run()` fail inside a notebook, what `nest_asyncio2`
-#   changes, and why the kit runs servers in a thread on their own event loop;
-# - predict, and prove with a measurement, which endpoints stall the whole server;
+# - predict, and prove by the order of events, which endpoints stall the whole server;
 # - size the worker thread pool (40 by default) and raise it in `lifespan`;
-# - pick the right tool for CPU-bound work (a process pool or a job queue, not threads);
-# - read DocChat's `POST /chat/ask`: `async`, awaiting its LLM client, with the synchronous
-#   database lookup pushed to the thread pool.
+# - tell CPU-bound Python (threads take turns on the GIL) from native code that lets go of it;
+# - write `ask` in `my_docchat/api/routes/chat.py` and `OpenAIChatClient.answer` in
+#   `my_docchat/services/llm.py`, DocChat's stage 04.
 
 # %%
 # Warnings are errors here, as in the test suite: a deprecation fails the cell that causes it.
@@ -31,221 +29,7 @@ warnings.filterwarnings("default", module="ipykernel")
 
 from docchat_lab.notebook import setup
 
-setup()
-
-# %% [markdown]
-# ## 1. The notebook already runs an event loop
-#
-# A Jupyter kernel is itself an asyncio program: it waits for your cells on an event loop, and runs
-# each cell *from inside* that loop. That is why a cell can use `await` at the top level. It is
-# also why anything that wants to *start* an event loop of its own fails here: asyncio allows one
-# running loop per thread.
-
-# %%
-import asyncio
-
-kernel_loop = asyncio.get_running_loop()  # in a plain script this line would raise
-assert kernel_loop.is_running()
-print("this cell runs inside a running event loop:", kernel_loop.is_running())
-
-# %% [markdown]
-# `asyncio.run(coro)` creates a new loop, runs `coro` to the end, and closes the loop. Inside the
-# kernel it refuses. Note the tidy-up: the coroutine object was created but never started, and
-# Python warns about coroutines that are never awaited, so the cell closes it.
-#
-# (If you run this notebook a second time in the same kernel, section 2 has already patched
-# asyncio, and the cell says so instead: restart the kernel to see the error again.)
-
-
-# %%
-async def answer() -> int:
-    return 42
-
-
-already_patched = hasattr(asyncio, "_nest_patched")  # set by nest_asyncio2, in section 2
-coro = answer()
-try:
-    result = asyncio.run(coro)
-    message = None
-except RuntimeError as exc:
-    message = str(exc)
-finally:
-    coro.close()  # never started: close it, or Python warns "coroutine ... was never awaited"
-
-if already_patched:
-    assert result == 42
-    print("nest_asyncio2 is already applied in this kernel, so asyncio.run worked.")
-    print("Restart the kernel to see the error.")
-else:
-    assert message == "asyncio.run() cannot be called from a running event loop"
-    print("RuntimeError:", message)
-
-# %% [markdown]
-# `uvicorn.run(app)` is a thin wrapper: it builds a `uvicorn.Server` and calls `server.run()`,
-# which hands the coroutine `server.serve()` to `asyncio.run()` (on Python 3.11, to an
-# `asyncio.Runner`, which does the same check). So it fails in exactly the same way. The wording of
-# the error depends on the Python version, so the cell checks for the common part ("running ...
-# loop") and prints a stable conclusion. `log_config=None` stops uvicorn from reconfiguring the
-# kernel's logging.
-
-# %%
-import inspect
-import re
-
-import uvicorn
-from fastapi import FastAPI
-
-
-def close_unstarted_coroutines(exc: BaseException | None) -> int:
-    """Close the coroutines a failed call created but never ran (they would warn at exit)."""
-    closed = 0
-    while exc is not None:
-        tb = exc.__traceback__
-        while tb is not None:
-            for value in list(tb.tb_frame.f_locals.values()):
-                if not inspect.iscoroutine(value):
-                    continue
-                if inspect.getcoroutinestate(value) == inspect.CORO_CREATED:
-                    value.close()
-                    closed += 1
-            tb = tb.tb_next
-        exc = exc.__context__
-    return closed
-
-
-hello_app = FastAPI()
-try:
-    uvicorn.run(hello_app, port=0, log_config=None)
-    refused = None
-except RuntimeError as exc:
-    refused = exc
-    leftovers = close_unstarted_coroutines(exc)
-
-assert refused is not None, "uvicorn.run() started a server inside the kernel"
-assert re.search(r"running event loop|another loop is running", str(refused)), refused
-assert leftovers >= 1  # uvicorn had built Server.serve() and could never run it
-print("uvicorn.run() refuses to start inside the kernel:", isinstance(refused, RuntimeError))
-del refused
-
-# %% [markdown]
-# ## 2. What `nest_asyncio2` changes
-#
-# `nest_asyncio2.apply()` patches asyncio so that a loop may be re-entered: `asyncio.run()` and
-# `loop.run_until_complete()` now work while a loop is running, by running the coroutine *on the
-# running loop*, nested inside the current cell.
-#
-# Three things to know before you reach for it:
-#
-# - **It is global and permanent for the kernel.** It replaces `asyncio.run`, swaps asyncio's fast
-#   C tasks for the pure-Python ones, and patches the kernel's loop. There is no undo: only a
-#   kernel restart removes it. (Everything below keeps working with it applied, and a second
-#   "Run All" in the same kernel works too: `apply()` is idempotent.)
-# - **Use `nest_asyncio2`, never the original `nest_asyncio`.** The original is no longer
-#   maintained, and under ipykernel 7 it makes the kernel drop cells that are queued behind a
-#   running one: press "Run All" and some cells silently never run.
-# - **It does not make `uvicorn.run()` usable.** Even a nested run only returns when the server
-#   stops, and a server runs until you stop it: the cell would never finish, so you could never
-#   run the cell that calls the server.
-
-# %%
-import nest_asyncio2
-
-nest_asyncio2.apply()
-
-
-async def which_loop() -> asyncio.AbstractEventLoop:
-    return asyncio.get_running_loop()
-
-
-assert asyncio.run(answer()) == 42
-ran_on = asyncio.run(which_loop())
-assert ran_on is asyncio.get_running_loop()  # nested: the kernel's own loop ran it
-print("after nest_asyncio2.apply(), asyncio.run works in a cell:", asyncio.run(answer()) == 42)
-print("and it runs the coroutine on the kernel's own loop:", ran_on is asyncio.get_running_loop())
-
-# %% [markdown]
-# ## 3. Why the kit serves apps in a thread, on a loop of their own
-#
-# There is another way to run uvicorn in a notebook: schedule `server.serve()` as a task on the
-# kernel's loop. It starts, and `await`ed calls to it work. But the first *synchronous* call from a
-# cell (`httpx2.get`, `requests.get`, a database driver, TestClient...) deadlocks: the cell blocks
-# the kernel's loop while it waits for an answer, and the server that should answer needs that very
-# loop to run. The cells below show it, with a short timeout instead of a hang.
-#
-# `nest_asyncio2` does not rescue you here. It lets `asyncio.run(...)` drive the loop from inside
-# a cell, so an *async* client wrapped in `asyncio.run` gets through; but TestClient, `requests`,
-# database drivers and every other synchronous library wait on a socket, not on asyncio, and the
-# loop does not turn while they wait.
-
-# %%
-import socket
-
-import httpx2
-
-on_kernel_app = FastAPI()
-
-
-@on_kernel_app.get("/ping")
-async def ping_on_kernel() -> dict[str, bool]:
-    return {"pong": True}
-
-
-listener = socket.socket()
-listener.bind(("127.0.0.1", 0))
-listener.listen()
-kernel_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-
-on_kernel = uvicorn.Server(uvicorn.Config(on_kernel_app, log_config=None, lifespan="off"))
-on_kernel_task = asyncio.ensure_future(on_kernel.serve(sockets=[listener]))
-while not on_kernel.started:  # top-level await: the kernel's loop runs the server meanwhile
-    await asyncio.sleep(0.01)
-print("a server is running on the kernel's own loop:", on_kernel.started)
-
-
-# %%
-async def get_status(url: str) -> int:
-    async with httpx2.AsyncClient() as client:
-        return (await client.get(url)).status_code
-
-
-awaited = await get_status(kernel_url + "/ping")  # awaiting hands the loop to the server
-nested = asyncio.run(get_status(kernel_url + "/ping"))  # nest_asyncio2: a nested run of the loop
-
-try:
-    httpx2.get(kernel_url + "/ping", timeout=0.5)  # blocks the loop the server needs
-    deadlocked = False
-except httpx2.ReadTimeout:
-    deadlocked = True
-
-assert awaited == nested == 200
-assert deadlocked
-print("an awaited call works:", awaited == 200)
-print("asyncio.run() of an async call works (nest_asyncio2 runs the loop nested):", nested == 200)
-print("a synchronous call from a cell deadlocks (timed out):", deadlocked)
-
-# %%
-on_kernel.should_exit = True
-await on_kernel_task
-listener.close()
-assert on_kernel_task.done()
-print("the server on the kernel's loop has stopped:", on_kernel_task.done())
-
-# %% [markdown]
-# The kit's `serve(app, name=...)` (in `docchat_lab/serving.py`) avoids both problems: it starts
-# uvicorn in a daemon thread with a brand-new event loop. The kernel's loop stays free for your
-# cells, the server's loop stays free for requests, and synchronous and asynchronous calls both
-# work. It binds port 0 (any free port) and exposes the real address as `server.url`, which the
-# notebook never prints, because it changes on every run.
-
-# %%
-from docchat_lab.notebook import serve
-
-in_thread = serve(on_kernel_app, name="ping")
-sync_status = httpx2.get(in_thread.url + "/ping", timeout=5).status_code
-async_status = await get_status(in_thread.url + "/ping")
-assert sync_status == async_status == 200
-print("served in a thread: synchronous call", sync_status, "| awaited call", async_status)
-in_thread.stop()
+setup(stage=4)
 
 # %% [markdown]
 # > **PHP bridge.** PHP-FPM gives every request its own worker process, so a blocking call only
@@ -253,9 +37,8 @@ in_thread.stop()
 # > endpoint is different: every such request shares **one** thread and one event loop. A blocking
 # > call there is like a single FPM worker serving the whole site. A plain `def` endpoint is closer
 # > to what you know: FastAPI runs it on a worker thread from a pool.
-
-# %% [markdown]
-# ## 4. Four ways to wait, measured
+#
+# ## Four ways to wait
 #
 # One small app, five endpoints. Four of them wait in a different way; `/ping` answers at once:
 #
@@ -267,92 +50,61 @@ in_thread.stop()
 # | `/threadpool` | `async def` + `await run_in_threadpool(...)` | a worker thread |
 #
 # The blocking one sleeps `DELAY` seconds. The other three wait, in short steps, until `/ping` has
-# been answered and all `CALLS` calls have started: waiting for *events* rather than for a number
-# of seconds makes the outcome the same on a fast laptop and on a machine busy with other work.
-# Each slow endpoint wraps its wait in `span()`, a small helper that notes when the call started
-# and ended, as seen by the server.
+# been answered and every call has started: waiting for *events* rather than for a number of
+# seconds gives the same outcome on a fast laptop and on a busy machine. `spans.span()` notes when
+# each call ran, as seen by the server (`docchat_lab/lesson/waiting.py`).
 #
 # `time.sleep` stands in for any blocking call: `requests.get`, a synchronous database driver, a
-# slow file read. `asyncio.sleep` stands in for any awaited I/O: `httpx2.AsyncClient`, an async
-# database driver, an LLM SDK's async client.
+# slow file read. `asyncio.sleep` stands in for awaited network I/O, such as `httpx2.AsyncClient`
+# or an LLM SDK's async client.
 
 # %%
-import threading
+import asyncio
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-DELAY = 0.2  # seconds a blocking call sleeps
-CALLS = 5  # slow calls fired at once
-PATIENCE = 30.0  # the longest the others wait for their events (a safety net, never reached)
+from docchat_lab.lesson.waiting import Spans
+from docchat_lab.notebook import serve
 
-# What the server saw: when each slow call started and ran, and when /ping was answered.
-started: list[float] = []
-spans: list[tuple[float, float]] = []
-ping_times: list[float] = []
-pinged, all_started = threading.Event(), threading.Event()
-
-
-@contextmanager
-def span() -> Iterator[None]:
-    begin = time.perf_counter()
-    started.append(begin)
-    if len(started) == CALLS:
-        all_started.set()
-    yield
-    spans.append((begin, time.perf_counter()))
-
-
-def ready() -> bool:
-    """What the non-blocking calls wait for: /ping answered, and every call started."""
-    return pinged.is_set() and all_started.is_set()
-
-
-def wait_in_this_thread() -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not ready() and time.monotonic() < deadline:
-        time.sleep(0.005)  # blocks this thread only
-
-
+DELAY, CALLS = 0.2, 5
+spans = Spans(calls=CALLS)
 four_ways = FastAPI()
 
 
 @four_ways.get("/blocking")
 async def blocking() -> dict[str, str]:
-    with span():
+    with spans.span():
         time.sleep(DELAY)  # blocks the event loop: nothing else runs meanwhile
     return {"waited": "blocking"}
 
 
 @four_ways.get("/awaiting")
 async def awaiting() -> dict[str, str]:
-    with span():
-        deadline = time.monotonic() + PATIENCE
-        while not ready() and time.monotonic() < deadline:
-            await asyncio.sleep(0.005)  # gives the loop back while waiting
+    with spans.span():
+        await spans.wait_awaiting()  # gives the loop back while waiting
     return {"waited": "awaiting"}
 
 
+# %%
 @four_ways.get("/sync")
 def sync_endpoint() -> dict[str, str]:
-    with span():
-        wait_in_this_thread()  # blocks a worker thread, not the loop
+    with spans.span():
+        spans.wait_in_this_thread()  # blocks a worker thread, not the loop
     return {"waited": "sync"}
 
 
 @four_ways.get("/threadpool")
 async def threadpool() -> dict[str, str]:
-    with span():
-        await run_in_threadpool(wait_in_this_thread)  # the same, done by hand
+    with spans.span():
+        await run_in_threadpool(spans.wait_in_this_thread)  # the same, done by hand
     return {"waited": "threadpool"}
 
 
 @four_ways.get("/ping")
 async def ping() -> dict[str, bool]:
-    ping_times.append(time.perf_counter())
-    pinged.set()
+    spans.ping()
     return {"pong": True}
 
 
@@ -360,51 +112,19 @@ lab = serve(four_ways, name="four-ways")
 print("the lab app is being served in a thread:", lab.running)
 
 # %% [markdown]
-# The client fires `CALLS` requests at one endpoint at once and, as soon as the first of them is
-# running, sends one `/ping`. The server notes when each slow call ran and when `/ping` was
-# answered. From that, two questions with yes/no answers:
+# `burst()` sends `CALLS` requests at one endpoint at once and, as soon as the first of them is
+# running, one `/ping`. From what the server noted, two yes/no questions:
 #
 # - **Did the slow calls overlap?** Were two or more of them running at the same moment?
 # - **Did `/ping` stall?** Was it answered only after a slow call had finished, although it
 #   arrived while the first one was running?
-#
-# (Raw timings change on every run, so the notebook prints conclusions, not seconds.)
-
 
 # %%
 # erratum 14: blocking in async def stalls everyone; await, def and run_in_threadpool overlap
-def most_at_once(intervals: list[tuple[float, float]]) -> int:
-    """The largest number of intervals that were running at the same moment."""
-    events = sorted([(begin, 1) for begin, _ in intervals] + [(end, -1) for _, end in intervals])
-    running = peak = 0
-    for _, change in events:
-        running += change
-        peak = max(peak, running)
-    return peak
+from docchat_lab.lesson.waiting import burst
 
-
-async def burst(path: str) -> tuple[bool, bool, float]:
-    """Fire CALLS requests at `path`; return (overlapped, /ping stalled, seconds first-to-last)."""
-    async with httpx2.AsyncClient(base_url=lab.url, timeout=60) as client:
-        await client.get("/ping")  # open a connection first: time the server, not the set-up
-        for record in (started, spans, ping_times):
-            record.clear()
-        pinged.clear()
-        all_started.clear()
-        calls_started = time.perf_counter()
-        slow = [asyncio.create_task(client.get(path)) for _ in range(CALLS)]
-        while not started:  # wait until the server has begun the first slow call...
-            await asyncio.sleep(0.005)
-        await client.get("/ping")  # ...so /ping arrives while it runs
-        await asyncio.gather(*slow)
-    assert len(spans) == CALLS
-    assert len(ping_times) == 1
-    overlapped = most_at_once(spans) > 1
-    ping_stalled = ping_times[0] > min(end for _, end in spans)
-    return overlapped, ping_stalled, max(end for _, end in spans) - calls_started
-
-
-results = {path: await burst(path) for path in ("/blocking", "/awaiting", "/sync", "/threadpool")}
+paths = ("/blocking", "/awaiting", "/sync", "/threadpool")
+results = {path: await burst(lab.url, path, spans) for path in paths}
 lab.stop()
 
 print(f"{'endpoint':<12} {'calls overlap':<15} /ping stalled")
@@ -412,10 +132,9 @@ for path, (overlapped, ping_stalled, _) in results.items():
     print(f"{path:<12} {overlapped!s:<15} {ping_stalled}")
 
 assert results["/blocking"][:2] == (False, True)  # one at a time, and /ping waited
-assert results["/blocking"][2] >= CALLS * DELAY  # so five calls took five times as long
-for path in ("/awaiting", "/sync", "/threadpool"):
+assert results["/blocking"][2] >= CALLS * DELAY  # a sleep lasts at least DELAY: 5 in a row
+for path in paths[1:]:
     assert results[path][:2] == (True, False), path
-print("\nblocking stalls others:", results["/blocking"][1])
 
 # %% [markdown]
 # The rule that follows:
@@ -432,7 +151,7 @@ print("\nblocking stalls others:", results["/blocking"][1])
 # > the call in `run_in_threadpool`.
 
 # %% [markdown]
-# ## 5. The thread pool has 40 threads, and everything synchronous shares it
+# ## The thread pool has 40 threads, and everything synchronous shares it
 #
 # FastAPI (through Starlette) runs `def` endpoints with anyio's `to_thread.run_sync`. Every call
 # borrows a token from anyio's *default thread limiter*, which holds **40** tokens per event loop.
@@ -448,6 +167,7 @@ print("\nblocking stalls others:", results["/blocking"][1])
 # %%
 # erratum 15: def endpoints share anyio's default thread limiter: 40 tokens
 import anyio.to_thread
+import httpx2
 
 limits_app = FastAPI()
 
@@ -471,100 +191,17 @@ print("worker threads per event loop (anyio's default limiter):", tokens)
 # lets its wave go, and the cell asks the pool itself what it is doing: anyio's limiter reports
 # how many tokens are borrowed and how many calls wait for one (`statistics()`). A wave is
 # complete when every call not yet let go is either inside the endpoint or waiting for a thread,
-# and no other call holds a thread; then the cell notes its size and lets it go.
-#
-# The second app raises the limit in its `lifespan`, the place for start-up work that must run on
-# the server's loop. Both apps keep their limiter on `app.state`, so the cell can read it.
+# and no other call holds a thread; then the cell notes its size and lets it go
+# (`docchat_lab/lesson/thread_pool.py` holds that machinery). The second run raises the limit
+# in the app's `lifespan`, the place for start-up work that must run on the server's loop.
 
 # %%
 # erratum 15: 100 def calls run in waves of 40; raising the limit in lifespan removes the waves
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from docchat_lab.lesson.thread_pool import calls_in_waves
 
 REQUESTS = 100
-PATIENCE = 30.0  # the longest anything here waits for an event (a safety net, never reached)
-
-
-class Waves:
-    """Holds each call in the current wave until the cell lets that wave go; counts each wave."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.sizes = [0]
-        self.gates = [threading.Event()]
-
-    def enter(self) -> threading.Event:
-        with self.lock:
-            self.sizes[-1] += 1
-            return self.gates[-1]
-
-    def let_go(self) -> None:
-        with self.lock:  # calls that enter from now on belong to the next wave
-            self.gates[-1].set()
-            self.sizes.append(0)
-            self.gates.append(threading.Event())
-
-
-def limiter_lifespan(tokens: int | None):
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        limiter = anyio.to_thread.current_default_thread_limiter()  # this server loop's
-        if tokens is not None:
-            limiter.total_tokens = tokens
-        app.state.limiter = limiter
-        yield
-
-    return lifespan
-
-
-def pool_app(waves: Waves, tokens: int | None = None) -> FastAPI:
-    app = FastAPI(lifespan=limiter_lifespan(tokens))
-
-    # No response model: one thread per call, for the endpoint only.
-    @app.get("/work", response_model=None)
-    def work() -> dict[str, bool]:
-        assert waves.enter().wait(PATIENCE), "the cell never let this wave go"
-        return {"done": True}
-
-    return app
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        await asyncio.sleep(0.01)
-
-
-async def hundred_calls(tokens: int | None) -> list[int]:
-    waves = Waves()
-    server = serve(pool_app(waves, tokens), name="pool")
-    limiter = server.app.state.limiter
-    limits = httpx2.Limits(max_connections=REQUESTS)
-    async with httpx2.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
-        calls = asyncio.gather(*(client.get("/work") for _ in range(REQUESTS)))
-        let_go = 0
-        while let_go < REQUESTS:
-
-            def wave_complete(left: int = REQUESTS - let_go) -> bool:
-                stats, inside = limiter.statistics(), waves.sizes[-1]
-                return (
-                    inside + stats.tasks_waiting == left  # every call is in, or waits
-                    and stats.borrowed_tokens == inside  # the last wave gave its threads back
-                    and (stats.tasks_waiting == 0 or inside == limiter.total_tokens)
-                )
-
-            await until(wave_complete, f"wave {len(waves.sizes)} complete")
-            let_go += waves.sizes[-1]
-            waves.let_go()
-        responses = await calls
-    server.stop()
-    assert all(r.status_code == 200 for r in responses)
-    return waves.sizes[:-1]
-
-
-default_waves = await hundred_calls(tokens=None)
-raised_waves = await hundred_calls(tokens=REQUESTS)
+default_waves = await calls_in_waves(REQUESTS, tokens=None)
+raised_waves = await calls_in_waves(REQUESTS, tokens=REQUESTS)
 assert default_waves == [40, 40, 20]
 assert raised_waves == [REQUESTS]
 print(f"{REQUESTS} def calls, default pool of 40:   waves of {default_waves}")
@@ -584,10 +221,14 @@ print(f"{REQUESTS} def calls, pool raised in lifespan: waves of {raised_waves}")
 # the threads had been let go when it ran: which of them had to wait follows from that order.
 
 # %%
-# erratum 15: sync dependencies, run_in_threadpool and sync tasks wait for the same 40 threads
+import threading
 from typing import Annotated
 
+import httpx2
 from fastapi import BackgroundTasks, Depends
+
+from docchat_lab.lesson.thread_pool import limiter_lifespan
+from docchat_lab.lesson.waiting import PATIENCE, until
 
 shared = FastAPI(lifespan=limiter_lifespan(None))
 holding = {"count": 0}
@@ -618,6 +259,7 @@ def sync_task() -> None:
     ran_after_let_go["sync background task"] = let_go.is_set()
 
 
+# %%
 @shared.get("/async-only")
 async def async_only() -> dict[str, bool]:
     ran_after_let_go["/async-only"] = let_go.is_set()
@@ -642,6 +284,8 @@ async def async_with_sync_task(tasks: BackgroundTasks) -> dict[str, bool]:
     return {"queued": True}
 
 
+# %%
+# erratum 15: sync dependencies, run_in_threadpool and sync tasks wait for the same 40 threads
 shared_server = serve(shared, name="shared-pool")
 limiter = shared_server.app.state.limiter
 async with httpx2.AsyncClient(base_url=shared_server.url, timeout=60) as client:
@@ -677,238 +321,223 @@ assert ran_after_let_go == {
 }
 
 # %% [markdown]
-# ## 6. CPU-bound work: threads take turns
+# ## CPU-bound work: threads take turns on the GIL
 #
-# Threads help with *waiting*. They do not help with *computing*: in CPython, only the thread that
-# holds the Global Interpreter Lock (GIL) runs Python code. Four CPU-bound `def` calls sent at once
-# do run on four threads at the same time, but they take turns on the GIL, so together they never
-# use more than one CPU core, however many the machine has.
+# Threads help with *waiting*. They do not help with *computing* in Python: in CPython only the
+# thread that holds the Global Interpreter Lock (GIL) runs Python code. Another thread that wants
+# to run asks for the GIL, and the holder hands it over after the *switch interval* (5 ms by
+# default, `sys.getswitchinterval()`). So CPU-bound threads take turns; they never compute side by
+# side, however many cores the machine has.
 #
-# The app below measures exactly that, on the server side: each call records when it ran (wall
-# clock) and how much CPU time its own thread used (`time.thread_time()`). Total CPU time divided
-# by the wall-clock time of the whole burst is the number of cores the four threads kept busy.
-
+# The cell below makes that visible by events, not timing: a second thread spins, counting, while
+# this one computes in pure Python. With the default interval, the other thread gets its turns.
+# With the interval made very long, it gets **none**: the holder keeps the GIL for the whole
+# computation. (On one core or on sixty-four, the result is the same: it is the GIL, not the
+# hardware. On a free-threaded Python without a GIL, the second assert fails, as it should.)
 
 # %%
-# erratum 15: CPU-bound work is not helped by threads (GIL): 4 def calls use at most one core
-def count_up(n: int) -> int:
-    total = 0
-    for i in range(n):
-        total += i
-    return total
+# erratum 15: CPU-bound work is not helped by threads (GIL): they take turns, never run together
+from docchat_lab.lesson.waiting import count_up, progress_of_a_spinning_thread
 
 
-cpu_app = FastAPI()
-cpu_calls: list[tuple[float, float, float]] = []  # (start, end, CPU seconds of its thread)
-# The four calls start computing together, once all four have their thread.
-all_four = threading.Barrier(4, timeout=PATIENCE)
+def compute() -> int:
+    return count_up(2_000_000)  # pure Python: holds the GIL while it runs
 
 
-@cpu_app.get("/compute")
-def compute() -> dict[str, bool]:
-    all_four.wait()
-    begin, cpu_begin = time.perf_counter(), time.thread_time()
-    count_up(2_000_000)
-    cpu_calls.append((begin, time.perf_counter(), time.thread_time() - cpu_begin))
-    return {"done": True}
-
-
-cpu_server = serve(cpu_app, name="cpu")
-async with httpx2.AsyncClient(base_url=cpu_server.url, timeout=60) as client:
-    await asyncio.gather(*(client.get("/compute") for _ in range(4)))
-cpu_server.stop()
-
-ran_together = most_at_once([(begin, end) for begin, end, _ in cpu_calls])
-wall = max(end for _, end, _ in cpu_calls) - min(begin for begin, _, _ in cpu_calls)
-cores_used = sum(cpu for *_, cpu in cpu_calls) / wall
-assert ran_together >= 2  # the threads really were running at the same time...
-assert cores_used < 1.2  # ...yet together they kept at most one core busy
-print("4 CPU-bound def calls ran on several threads at once:", ran_together >= 2)
-print("together they used more than one CPU core:", cores_used >= 1.2)
+with_turns = progress_of_a_spinning_thread(compute, interval=None)
+without_turns = progress_of_a_spinning_thread(compute, interval=30.0)
+assert with_turns > 0, "with the default switch interval, the other thread got turns"
+assert without_turns == 0, "no turn handed over: nothing else ran while Python computed"
+print("the other thread ran while this one computed, 5 ms turns:", with_turns > 0)
+print("the other thread ran while this one computed, 30 s turns:", without_turns > 0)
 
 # %% [markdown]
-# What actually helps with CPU-bound work:
+# Native code is different when it lets go of the GIL while it works. `hashlib` does so for large
+# inputs, and so do NumPy and much of Pillow's C code (resizing an image, for instance). Then the
+# other thread runs even with the 30-second interval: such work is *not* an example of what
+# threads cannot help, which is why this notebook's CPU-bound example is plain Python.
+
+# %%
+import hashlib
+
+data = b"x" * 20_000_000
+released = progress_of_a_spinning_thread(lambda: hashlib.sha256(data).digest(), interval=30.0)
+assert released > 0, "hashlib let go of the GIL: the other thread ran meanwhile"
+print("the other thread ran while hashlib hashed 20 MB, 30 s turns:", released > 0)
+
+# %% [markdown]
+# What actually helps with CPU-bound Python:
 #
 # - **A process pool.** Separate processes have separate GILs. From an `async def` endpoint:
-#   `await loop.run_in_executor(process_pool, fn, *args)` with a
-#   `concurrent.futures.ProcessPoolExecutor` created in `lifespan`, or
-#   `await anyio.to_process.run_sync(fn, *args)`. Arguments and results are pickled, so keep them
+#   `await anyio.to_process.run_sync(fn, *args)`, or `loop.run_in_executor(pool, fn, *args)` with
+#   a `ProcessPoolExecutor` created in `lifespan`. Arguments and results are pickled: keep them
 #   small.
-# - **A worker queue.** Celery, RQ, Arq or Dramatiq run the work in separate worker processes,
-#   possibly on other machines, and survive restarts. The web request only enqueues a job (and
-#   answers 202); notebook 06 shows when to graduate to one.
-# - **More server processes.** `uvicorn --workers 4` (or several containers) lets 4 requests
-#   compute at once, at the price of 4 copies of the app in memory.
-# - **Native code that releases the GIL.** NumPy, `hashlib` on large inputs and many C extensions
-#   release it while they compute; then threads *do* run in parallel.
+# - **A worker queue.** Celery, RQ, Arq or Dramatiq run the work in worker processes that survive
+#   restarts; the request only enqueues a job and answers 202 (notebook 06).
+# - **More server processes.** `uvicorn --workers 4` lets 4 requests compute at once, at the price
+#   of 4 copies of the app in memory.
 #
-# (Python 3.13 has an experimental free-threaded build without the GIL. If this notebook ever runs
-# on it, the assertion above fails, which is the point: the claim must be checked, not assumed.)
+# > **Interview probe.** "An endpoint scores documents in pure Python in a `def` function. Under
+# > load, the whole API slows down. Would `async def` fix it?" No, it would make it worse: the
+# > loop itself would compute, and every request would wait. Move the work to a process pool or a
+# > job queue, answer 202 with a job id, and let the client poll. Mention the 40-thread pool too:
+# > slow `def` calls also starve every synchronous dependency.
 #
-# > **Interview probe.** "An endpoint resizes images with Pillow in a `def` function. Under load,
-# > the whole API slows down. Would `async def` fix it?" No: it would make it worse (the loop
-# > itself would compute). Move the work to a process pool or a job queue, return 202 with a job
-# > id, and let the client poll. Mention the 40-thread pool: slow `def` calls also starve every
-# > other synchronous dependency.
+# ## What about async database drivers?
+#
+# An async driver (asyncpg, or aiosqlite under SQLAlchemy's `AsyncSession`) lets the event loop
+# itself wait for the database. Whether that is faster than a synchronous session on a few
+# threads depends on the load, and this kit does not measure it: it ships no async driver, so it
+# makes no claim either way. DocChat uses the synchronous session and sends each unit of database
+# work to its own threads with `db_read` (next section); `bench/async_chat.py` measures that
+# design. The cell below fails if an async driver is ever installed with the lab, as a reminder
+# that a claim about it then needs a measured demonstration here.
+
+# %%
+import importlib.util
+
+async_drivers = [name for name in ("aiosqlite", "asyncpg") if importlib.util.find_spec(name)]
+assert async_drivers == [], "an async driver is installed: measure it here before claiming"
+print("async database drivers in this lab:", async_drivers or "none")
 
 # %% [markdown]
 # ## Build step: DocChat's `POST /chat/ask`
 #
-# This stage adds DocChat's question endpoint and the LLM client it awaits. `ask` is `async def`
-# because its slow part, the call to a language model, is network I/O that can be awaited. Its
-# other part, finding the best passages, uses the *synchronous* SQLAlchemy session, so it goes to
-# a thread instead of blocking the loop: with `db_read`, DocChat's `run_in_threadpool` for
-# database work, which runs it on the database's own thread (`docs/app.md` says why).
+# Stage 04 is DocChat's question endpoint and the client it awaits. `ask` is `async def`
+# because its slow part, the language model, is network I/O that can be awaited. Its other
+# part, finding the best passages, uses the *synchronous* SQLAlchemy session, so it must not run
+# on the loop: `db_read(work, session, ...)` runs `work(session, ...)` on one of the database's
+# own threads and gives the connection back before it returns, so no connection is held while
+# the model thinks. The search itself, `_retrieve`, is given:
 
 # %%
-from docchat_lab.notebook import source
+from docchat_lab.notebook import stage_source
 
-source("docchat.api.routes.chat", "ask")
+stage_source("api/routes/chat.py", "_retrieve", 4)
 
 # %% [markdown]
-# The LLM client is a `Protocol`: anything with an async `answer(question, passages)` and
-# `aclose()` fits. Without an API key, DocChat uses `OfflineAnswerer`, which quotes the best
-# sentence of each passage and cites it, with no network at all. With a key, it uses
-# `OpenAIChatClient`, which speaks the OpenAI-compatible chat completions API (OpenAI itself, or
-# Ollama, vLLM and others through the base URL) over `httpx2.AsyncClient`, and turns upstream
-# failures into 502 and timeouts into 504.
+# Write `ask` in the next cell (or in `my_docchat/api/routes/chat.py`); its docstring is the
+# specification: the hits from `await db_read(_retrieve, session, body)`, the model's answer,
+# and one `Source` per hit, numbered from 1 in the order found, so that `[1]` in the answer is
+# the first source.
 
-# %%
-source("docchat.services.llm", "LLMClient")
-
-# %%
-source("docchat.services.llm", "OfflineAnswerer")
-
-# %%
-source("docchat.services.llm", "OpenAIChatClient")
+# %% build="api/routes/chat.py:ask"
 
 # %% [markdown]
-# Check it with TestClient: upload a document, ask a question, get an answer that cites its
-# sources. (TestClient runs background tasks before it returns, so the document is already
-# processed when the question is asked; notebook 06 looks at that closely.)
-
-# %%
-from fastapi.testclient import TestClient
-
-from docchat.core.config import Settings
-from docchat.main import create_app
-
-docchat = create_app(Settings(database_url="sqlite://"))
-with TestClient(docchat) as client:
-    created = client.post(
-        "/documents/",
-        json={
-            "title": "Async notes",
-            "content": (
-                "A blocking call inside an async endpoint stalls the event loop. "
-                "Plain def endpoints run on a pool of forty worker threads.\n\n"
-                "Processes, not threads, speed up CPU-bound work."
-            ),
-        },
-    )
-    assert created.status_code == 202
-    reply = client.post("/chat/ask", json={"question": "How many worker threads are there?"})
-
-assert reply.status_code == 200
-body = reply.json()
-assert body["sources"]
-assert body["sources"][0]["title"] == "Async notes"
-assert "[1]" in body["answer"]
-print(body["answer"])
-print("cited:", [(s["n"], s["title"]) for s in body["sources"]])
-
-# %% [markdown]
-# The seam for the real client is `dependency_overrides[get_llm]`. Below, an `OpenAIChatClient`
-# talks to a fake upstream (`httpx2.MockTransport`), so no key and no network are needed: the
-# request has the right shape, a good reply becomes the answer, a failing upstream becomes 502 and
-# a slow one 504, each with a message the client can show.
+# The model's client is a `Protocol`: anything with an async `answer(question, passages)` and
+# `aclose()` fits. Without an API key DocChat uses `OfflineAnswerer`, which quotes and cites with
+# no network. With a key it uses `OpenAIChatClient`, which speaks the OpenAI-compatible chat
+# completions API (OpenAI, or Ollama, vLLM and others through the base URL) over an
+# `httpx2.AsyncClient` built in its constructor. A test talks to it through
+# `httpx2.MockTransport`: a function that plays the upstream, with no network at all.
 
 # %%
 import json
 
-from docchat.api.deps import get_llm
-from docchat.services.llm import OpenAIChatClient
-
-upstream = {"mode": "ok"}
-seen_requests: list[httpx2.Request] = []
+import httpx2
 
 
-def fake_upstream(request: httpx2.Request) -> httpx2.Response:
-    seen_requests.append(request)
-    if upstream["mode"] == "down":
-        return httpx2.Response(500, json={"error": "overloaded"})
-    if upstream["mode"] == "slow":
-        raise httpx2.ReadTimeout("no answer", request=request)
-    reply = {"choices": [{"message": {"content": "Forty threads [1]."}}]}
+async def upstream(request: httpx2.Request) -> httpx2.Response:
+    asked = json.loads(request.content)["question"]
+    reply = {"choices": [{"message": {"content": f"you asked: {asked}"}}]}
     return httpx2.Response(200, json=reply)
 
 
-keyed = Settings(database_url="sqlite://", openai_api_key="sk-test-not-a-real-key")
-llm_client = OpenAIChatClient(keyed, transport=httpx2.MockTransport(fake_upstream))
-docchat = create_app(Settings(database_url="sqlite://"))
-docchat.dependency_overrides[get_llm] = lambda: llm_client
-statuses = {}
-with TestClient(docchat) as client:
-    client.post("/documents/", json={"title": "Pool", "content": "The pool has forty threads."})
-    for mode in ("ok", "down", "slow"):
-        upstream["mode"] = mode
-        response = client.post("/chat/ask", json={"question": "How many threads?"})
-        statuses[mode] = (response.status_code, response.json().get("detail"))
-await llm_client.aclose()
+async with httpx2.AsyncClient(transport=httpx2.MockTransport(upstream)) as client:
+    response = await client.post(
+        "http://llm.invalid/v1/chat/completions", json={"question": "why?"}
+    )
+assert response.status_code == 200
+assert response.json()["choices"][0]["message"]["content"] == "you asked: why?"
+print("the mock upstream answered:", response.json()["choices"][0]["message"]["content"])
 
-sent = seen_requests[0]
-payload = json.loads(sent.content)
-assert sent.url.path.endswith("/chat/completions")
-assert sent.headers["authorization"] == "Bearer sk-test-not-a-real-key"
-assert payload["messages"][1]["content"].startswith("Passages:\n[1] The pool has forty threads.")
-assert statuses["ok"] == (200, None)
-assert statuses["down"] == (502, "the language model answered HTTP 500")
-assert statuses["slow"] == (504, "the language model did not answer in time")
-for mode, (code, detail) in statuses.items():
-    print(f"upstream {mode:<5} -> {code}", detail or "(the answer)")
+# %% [markdown]
+# Two traps for `answer`. httpx does not raise for a status code by itself: a 500 is a response
+# like any other, and yours must become an `LLMError` (a 502 to the client). And httpx's
+# `timeout=` bounds each *read*, not the whole call: an upstream that sends its reply one byte at
+# a time never trips it. The cell shows the tool that bounds the whole call, `asyncio.timeout`:
+
+
+# %%
+class OneByteAtATime(httpx2.AsyncByteStream):
+    async def __aiter__(self):
+        while True:
+            await asyncio.sleep(0.05)  # each read is quick: no read timeout ever fires
+            yield b" "
+
+
+async def trickle(request: httpx2.Request) -> httpx2.Response:
+    return httpx2.Response(200, stream=OneByteAtATime())
+
+
+transport = httpx2.MockTransport(trickle)
+async with httpx2.AsyncClient(transport=transport, timeout=0.2) as client:
+    try:
+        async with asyncio.timeout(0.3):
+            await client.post("http://llm.invalid/v1/chat/completions", json={})
+        outcome = "answered"
+    except TimeoutError:
+        outcome = "cut off by asyncio.timeout"
+assert outcome == "cut off by asyncio.timeout"
+print("a trickling upstream, with asyncio.timeout(0.3):", outcome)
+
+# %% [markdown]
+# Now write `answer` (the class's other parts are given; only `answer` is yours):
+
+# %% build="services/llm.py:OpenAIChatClient"
+
+# %% [markdown]
+# Then check both. The checks host your router on an app of theirs, with documents already
+# indexed and a model of their own, and run your client against a fake upstream: one that
+# answers, one that fails, one that never answers, one that trickles. They also hold your
+# search until a request sent alongside has been answered: if your `ask` blocks the event loop,
+# that request cannot be, and the check says so. A hint appears only once a check has failed.
+
+# %%
+from docchat_lab.notebook import check
+
+check("04")
+
+# %% [markdown]
+# And try yours: the cell serves your `ask`, inline, over two small documents.
+
+# %%
+from docchat_lab.notebook import try_yours
+
+try_yours(4)
 
 # %% [markdown]
 # ## Your turn
 #
-# Open **`exercises/ex04_async.py`** in JupyterLab (double-click it in the file browser on
-# the left). Write three endpoints that wait without blocking anyone:
+# Make every check above pass. A terminal works too (File → New → Terminal):
+# `docchat-lab watch 04` checks again each time you save, `docchat-lab progress` shows which
+# stages pass, and `docchat-lab reset 04` puts stage 04 back to its stubs (your version is kept
+# in `.docchat-lab/history/`).
 #
-# - `GET /summary?text=...` calls the blocking `legacy_summarize`;
-# - `GET /summaries?text=...&text=...` summarises several texts side by side;
-# - `GET /compare?a=...&b=...` awaits two `llm_complete` calls together.
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex04_async.py` has you fix
+# endpoints that block the event loop, on a small app of its own. Check it with `check("ex04")` in
+# a cell, or `docchat-lab check ex04` in a terminal.
 #
-# The checks swap in slow versions of both functions and time your endpoints from outside, with
-# a `/ping` sent alongside: if anything blocks the event loop, the ping waits and the check says
-# so.
-#
-# Run the next cell after each change. It runs the checks in a fresh process, so you never need
-# to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet".
-#
-# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex04`
-# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
-# and `docchat-lab reset ex04` starts over (every earlier version is kept).
-#
-# <!-- exercise: ex04_async -->
-
-# %%
-from docchat_lab.learner_check import check
-
-check("ex04")
-
-# %% [markdown]
 # ## Recap
 #
-# - The kernel runs an event loop, so `asyncio.run()` and `uvicorn.run()` refuse to start in a
-#   cell. `nest_asyncio2` makes `asyncio.run()` re-entrant (globally, until restart); never use the
-#   original `nest_asyncio`. The kit serves apps in a thread on their own loop, because a server on
-#   the kernel's loop deadlocks on the first synchronous call.
 # - A blocking call inside `async def` stalls every request, even `/ping`. `await`, a plain `def`
 #   endpoint, or `run_in_threadpool` keep the server responsive.
 # - `def` endpoints, sync dependencies, sync background tasks and `run_in_threadpool` share one
-#   pool of 40 threads per loop: request 41 waits. Raise the limit in `lifespan` when the threads
-#   mostly wait.
-# - Threads do not speed up CPU-bound Python (the GIL): use a process pool, a job queue, or more
-#   server processes.
-# - DocChat's `ask` is `async`, awaits its LLM client, and sends its synchronous database lookup
-#   to the thread pool.
+#   pool of 40 threads per loop: call 41 waits. Raise the limit in `lifespan` when threads mostly
+#   wait.
+# - CPU-bound Python takes turns on the GIL; native code that lets go of it (hashlib, NumPy,
+#   much of Pillow) does not. For Python that computes: a process pool, a job queue, more
+#   processes.
+# - DocChat's `ask` is `async`: the search goes to a database thread with `db_read`, then the
+#   model is awaited. `answer` bounds the whole call with `asyncio.timeout` and turns every
+#   upstream failure into an `LLMError`.
+#
+# ## Further reading
+#
+# - FastAPI: [Concurrency and async / await](https://fastapi.tiangolo.com/async/),
+#   [Lifespan events](https://fastapi.tiangolo.com/advanced/events/).
+# - Starlette: [Thread pool](https://www.starlette.io/threadpool/).
+# - SQLAlchemy: [Asynchronous I/O (asyncio)](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html).
+# - AnyIO: [Working with threads](https://anyio.readthedocs.io/en/stable/threads.html).
+# - HTTPX: [Timeouts](https://www.python-httpx.org/advanced/timeouts/),
+#   [Mock transports](https://www.python-httpx.org/advanced/transports/#mock-transports).

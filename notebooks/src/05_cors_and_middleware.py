@@ -4,11 +4,11 @@
 # Your Next.js app on `http://localhost:3000` calls DocChat on `http://localhost:8000`, and the
 # browser console says *"blocked by CORS policy"*, while the same request works in curl. This
 # notebook takes CORS apart with real requests that carry an `Origin` header: the preflight, the
-# simple request, what an allowed and a refused origin get back, and the traps the lesson does not
-# mention (a crash that looks like a CORS error, `127.0.0.1` versus `localhost`, a trailing slash,
-# a wildcard with credentials, a string where a list belongs). Then middleware itself: the
-# lesson's timing middleware and its unit bug, what `BaseHTTPMiddleware` cannot time, why DocChat
-# uses a pure ASGI middleware, and in which order middleware runs.
+# simple request, what an allowed and a refused origin get back, and the traps (a crash that looks
+# like a CORS error, `127.0.0.1` versus `localhost`, a trailing slash, a wildcard with
+# credentials, a string where a list belongs). Then middleware itself: a timing middleware and its
+# unit bug, why DocChat's is pure ASGI, the order of the layers, and every layer of DocChat's own
+# stack. Then you add CORS and the timing middleware to your own DocChat.
 #
 # **After this notebook you can:**
 # - say what an origin is and when the browser sends a preflight;
@@ -16,7 +16,8 @@
 # - explain why CORS protects the browser's user and never the server;
 # - diagnose "works in Postman, fails in React" in under a minute;
 # - write a timing middleware that reports real milliseconds, as a pure ASGI middleware;
-# - predict the order in which middleware runs.
+# - name every layer a request passes through in DocChat, in order;
+# - write `install_middleware` and `ProcessTimeMiddleware`, DocChat's stage 05.
 
 # %%
 # Warnings are errors here, as in the test suite: a deprecation fails the cell that causes it.
@@ -28,7 +29,7 @@ warnings.filterwarnings("default", module="ipykernel")
 
 from docchat_lab.notebook import setup
 
-setup()
+setup(stage=5)
 
 # %% [markdown]
 # ## 1. Origins and the same-origin policy
@@ -87,15 +88,16 @@ for label, is_same in same.items():
 #   `Access-Control-Request-Method` (and `-Headers`), and sends the real request only if the
 #   preflight's answer allows it.
 #
-# A React app posting JSON to DocChat therefore triggers a preflight first. Starlette's
-# `CORSMiddleware` answers preflights itself (your endpoint never sees them) and adds the headers
-# to ordinary responses. Below is the lesson's configuration, on a tiny app whose endpoint counts
-# how often it really ran.
+# Starlette's `CORSMiddleware` answers preflights itself (your endpoint never sees them) and adds
+# the headers to ordinary responses. Here is the lesson's configuration, on a tiny app whose
+# endpoint counts how often it really ran. (`preflight()` sends what a browser would send first.)
 
 # %%
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.testclient import TestClient
+
+from docchat_lab.lesson.middleware import cors_headers, preflight
 
 FRONTEND = "http://localhost:3000"
 EVIL = "https://evil.example"
@@ -121,23 +123,6 @@ lesson_cors = {
     "allow_headers": ["*"],
 }
 api = TestClient(make_api(**lesson_cors))
-
-
-def preflight(client: TestClient, origin: str, path: str = "/profile"):
-    return client.options(
-        path,
-        headers={
-            "Origin": origin,
-            "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "authorization",
-        },
-    )
-
-
-def cors_headers(response) -> dict[str, str]:
-    return {k: v for k, v in response.headers.items() if k.startswith("access-control-allow")}
-
-
 print("CORS middleware ready for", lesson_cors["allow_origins"])
 
 # %% [markdown]
@@ -271,18 +256,9 @@ assert crashed.status_code == 500
 assert "access-control-allow-origin" not in crashed.headers
 assert not_found.status_code == 404
 assert not_found.headers["access-control-allow-origin"] == FRONTEND
-print(
-    "unhandled exception ->",
-    crashed.status_code,
-    "| CORS header:",
-    "access-control-allow-origin" in crashed.headers,
-)
-print(
-    "HTTPException(404)  ->",
-    not_found.status_code,
-    "| CORS header:",
-    "access-control-allow-origin" in not_found.headers,
-)
+for label, response in (("unhandled exception", crashed), ("HTTPException(404)", not_found)):
+    has_it = "access-control-allow-origin" in response.headers
+    print(f"{label:<20} -> {response.status_code} | CORS header: {has_it}")
 
 # %% [markdown]
 # **The origin is compared as exact text.** A dev server, a bookmark or a colleague may open the
@@ -317,7 +293,6 @@ print(
 # wrong.
 
 # %%
-# erratum 20: cors_origins: str as allow_origins is a substring test: Origin http://l is allowed
 from pydantic_settings import BaseSettings
 
 
@@ -331,6 +306,15 @@ class ListSettings(BaseSettings):  # the fix: a list of exact origins
 
 as_string = LessonSettings(cors_origins="http://localhost:3000").cors_origins
 as_list = ListSettings(cors_origins=["http://localhost:3000"]).cors_origins
+assert isinstance(as_string, str)
+assert as_list == ["http://localhost:3000"]
+print("str setting:", repr(as_string), "| list[str] setting:", as_list)
+
+# %% [markdown]
+# Four origins, each sent to an app built from each setting:
+
+# %%
+# erratum 20: cors_origins: str as allow_origins is a substring test: Origin http://l is allowed
 probes = ["http://localhost:3000", "http://l", "http://localhost:30", "https://evil.example"]
 
 
@@ -356,32 +340,8 @@ for probe in probes:
     print(f"{probe:<24} {string_check[probe]!s:<12} {list_check[probe]}")
 
 # %% [markdown]
-# DocChat's `Settings` declares `cors_origins: list[str]` (a comma-separated environment value is
-# split into a list) and refuses, at start-up, the two configurations above that can never be
-# right: an origin with a path or trailing slash, and `*` together with credentials. The
-# `ValidationError` names the field, so the fix is obvious.
-
-# %%
-# erratum 20: DocChat's Settings takes a list and refuses a trailing slash and '*' with credentials
-from pydantic import ValidationError
-
-from docchat.core.config import Settings
-
-split = Settings(
-    database_url="sqlite://", cors_origins="http://localhost:3000, https://app.example"
-)
-assert split.cors_origins == ["http://localhost:3000", "https://app.example"]
-print("from 'a, b':", split.cors_origins)
-
-for bad in (["http://localhost:3000/"], ["*"]):
-    try:
-        Settings(database_url="sqlite://", cors_origins=bad)
-        error = None
-    except ValidationError as exc:
-        error = exc.errors()[0]
-    assert error is not None, bad
-    assert error["loc"] == ("cors_origins",)
-    print(f"cors_origins={bad!r}\n    refused: {'.'.join(error['loc'])}: {error['msg']}")
+# DocChat's settings hold the origins as a `list[str]`. Refusing a trailing slash, and `*`
+# together with credentials, when the app starts is stage 07's work (notebook 07).
 
 # %% [markdown]
 # > **Interview probe.** "The React app says CORS error, but the endpoint works in Postman. Walk
@@ -392,13 +352,12 @@ for bad in (["http://localhost:3000/"], ["*"]):
 # > credentials.
 
 # %% [markdown]
-# ## 5. Middleware: the lesson's timing middleware
+# ## 5. Middleware: a timing middleware, and its unit bug
 #
 # A middleware wraps the whole app: it sees each request on the way in and each response on the
-# way out. The lesson's example adds an `X-Time-Ms` header. It has a unit bug:
+# way out. The lesson's example adds an `X-Time-Ms` header, and it has a unit bug:
 # `time.perf_counter()` counts **seconds**, so the header says `0.2` for a request that took 200
-# milliseconds. Any dashboard reading "ms" will show every request as 1000 times faster than it
-# was.
+# milliseconds. A dashboard reading "ms" shows every request 1000 times faster than it was.
 #
 # > **PHP bridge.** A Laravel middleware's `handle($request, Closure $next)` is the same shape:
 # > `$next($request)` is `call_next(request)`, code before it runs on the way in, code after it on
@@ -406,7 +365,6 @@ for bad in (["http://localhost:3000/"], ["*"]):
 # > listeners.
 
 # %%
-# erratum 21: the lesson's timing middleware writes seconds into X-Time-Ms; multiply by 1000
 import asyncio
 import time
 
@@ -433,9 +391,16 @@ def timed_app(scale: float) -> FastAPI:
     return app
 
 
+# %% [markdown]
+# The same app twice: as the lesson writes it (`scale=1`), and multiplied by 1000.
+
+
+# %%
+# erratum 21: the lesson's timing middleware writes seconds into X-Time-Ms; multiply by 1000
 def header_and_client_seconds(scale: float) -> tuple[float, float]:
     begin = time.perf_counter()
-    header = float(TestClient(timed_app(scale)).get("/slow").headers["X-Time-Ms"])
+    with TestClient(timed_app(scale)) as client:
+        header = float(client.get("/slow").headers["X-Time-Ms"])
     return header, time.perf_counter() - begin
 
 
@@ -452,27 +417,23 @@ print(f"multiplied by 1000: X-Time-Ms >= {SLOW * 1000:.0f} ->", fixed >= SLOW * 
 # %% [markdown]
 # A second limit, shared by every middleware that puts the time in a header: headers go out
 # *before* the body. `@app.middleware("http")` (a `BaseHTTPMiddleware`) gets control back from
-# `call_next` as soon as the response has started, so for a streamed body (a `StreamingResponse`,
-# an LLM answer sent token by token) it measures only the time until the headers were ready, not
-# the streaming. A pure ASGI middleware sees every message, so it *can* time the whole response, but
-# by then the headers are gone: that total belongs in a log or a metric, not in a header.
+# `call_next` as soon as the response has started, so for a streamed body (an LLM answer sent
+# token by token) it measures only the time until the headers were ready.
+#
+# A **pure ASGI** middleware is a class with `__call__(scope, receive, send)`. It sees every
+# message the app sends, because it hands the app a `send` of its own that wraps the real one.
+# This one notes the time of the *last* body message: the whole response, too late for a header.
 
 # %%
-# erratum 21: BaseHTTPMiddleware times only up to the headers; a streamed body is not counted
-from fastapi.responses import StreamingResponse
-
-CHUNK_PAUSE = 0.1
 full_durations: list[float] = []
 
 
 class FullResponseTimer:
-    """Pure ASGI: records the time until the *last* body message (too late for a header)."""
-
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # the lifespan passes through untouched
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
@@ -485,6 +446,14 @@ class FullResponseTimer:
         await self.app(scope, receive, send_and_time)
 
 
+# %% [markdown]
+# Both timers on one app that streams three words, 100 ms apart:
+
+# %%
+# erratum 21: BaseHTTPMiddleware times only up to the headers; a streamed body is not counted
+from fastapi.responses import StreamingResponse
+
+CHUNK_PAUSE = 0.1
 streaming = timed_app(scale=1000)
 streaming.add_middleware(FullResponseTimer)
 
@@ -500,42 +469,38 @@ async def stream() -> StreamingResponse:
 
 
 full_durations.clear()
-start = time.perf_counter()
-streamed = TestClient(streaming).get("/stream")
-client_ms = (time.perf_counter() - start) * 1000
+with TestClient(streaming) as client:
+    streamed = client.get("/stream")
 header_ms = float(streamed.headers["X-Time-Ms"])
 
 assert streamed.text == "one two three"
-assert client_ms >= 3 * CHUNK_PAUSE * 1000  # the body took at least 300 ms to arrive
-assert full_durations[0] >= 3 * CHUNK_PAUSE * 1000  # the pure ASGI timer saw all of it
+assert full_durations[0] >= 3 * CHUNK_PAUSE * 1000  # the pure ASGI timer saw all three pauses
 # The header's time was taken before the first pause ended, the pure ASGI timer's after the
 # third: by that order alone, the header missed at least two whole pauses.
 missed_ms = full_durations[0] - header_ms
 assert missed_ms >= 2 * CHUNK_PAUSE * 1000
-print("streamed body took >= 300 ms:", client_ms >= 300)
-print("X-Time-Ms (BaseHTTPMiddleware) missed the streamed pauses:", missed_ms >= 200)
-print("the pure ASGI timer, at the last body message, counted them:", full_durations[0] >= 300)
+print("X-Time-Ms (BaseHTTPMiddleware) missed two pauses or more:", missed_ms >= 200)
+print("the pure ASGI timer counted all three:", full_durations[0] >= 300)
 
 # %% [markdown]
 # ## 6. Why DocChat's middleware is pure ASGI
 #
-# `BaseHTTPMiddleware` (what `@app.middleware("http")` creates) is convenient: you get a
-# `Request` and return a `Response`. The price, on every request: the rest of the app runs in a
-# **separate task**, and the response travels back to you through an in-memory stream. That costs
-# time and memory per request, and it changes behaviour: a context variable set by the endpoint
-# (a request id, the current user for logging) is set in that other task's context, so the
-# middleware does not see it after `call_next`.
-#
-# A pure ASGI middleware is a class with `__call__(scope, receive, send)`. It calls the app
-# directly, in the same task, and only wraps `send` to touch the response headers.
+# `BaseHTTPMiddleware` is convenient: you get a `Request` and return a `Response`. The price, on
+# every request: the rest of the app runs in a **separate task**, and the response travels back
+# through an in-memory stream. That costs time and memory, and it changes behaviour: a context
+# variable set by the endpoint (a request id, the user for the access log) is set in that other
+# task's context, so the middleware does not see it after `call_next`. Two loggers, one of each
+# kind, record what they see after the endpoint ran:
 
 # %%
 import contextvars
 
-current_user: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "current_user", default=None
-)
+current_user = contextvars.ContextVar("current_user", default=None)
 observed: dict[str, dict[str, object]] = {}
+
+
+def seen_now(kind: str, task) -> None:
+    observed[kind] = {"user": current_user.get(), "same task": task is observed["endpoint"]}
 
 
 class PureLogger:
@@ -548,25 +513,20 @@ class PureLogger:
             return
         task = asyncio.current_task()
         await self.app(scope, receive, send)
-        observed["pure ASGI"] = {
-            "user": current_user.get(),
-            "same task": task is observed["endpoint"]["task"],
-        }
+        seen_now("pure ASGI", task)
 
 
 async def base_logger(request: Request, call_next):
     task = asyncio.current_task()
     response = await call_next(request)
-    observed["BaseHTTPMiddleware"] = {
-        "user": current_user.get(),
-        "same task": task is observed["endpoint"]["task"],
-    }
+    seen_now("BaseHTTPMiddleware", task)
     return response
 
 
+# %%
 def app_with(kind: str) -> FastAPI:
     app = FastAPI()
-    if kind == "pure":
+    if kind == "pure ASGI":
         app.add_middleware(PureLogger)
     else:
         app.middleware("http")(base_logger)
@@ -574,13 +534,13 @@ def app_with(kind: str) -> FastAPI:
     @app.get("/me")
     async def me() -> dict[str, str]:
         current_user.set("ada")  # e.g. set by an auth dependency, for the access log
-        observed["endpoint"] = {"task": asyncio.current_task()}
+        observed["endpoint"] = asyncio.current_task()
         return {"user": "ada"}
 
     return app
 
 
-for kind in ("pure", "base"):
+for kind in ("pure ASGI", "BaseHTTPMiddleware"):
     with TestClient(app_with(kind)) as client:
         client.get("/me")
 
@@ -588,10 +548,7 @@ assert observed["pure ASGI"] == {"user": "ada", "same task": True}
 assert observed["BaseHTTPMiddleware"] == {"user": None, "same task": False}
 for kind in ("pure ASGI", "BaseHTTPMiddleware"):
     seen = observed[kind]
-    print(
-        f"{kind:<19} endpoint ran in the middleware's task: {seen['same task']!s:<5}",
-        f"| after the endpoint, the middleware sees user={seen['user']!r}",
-    )
+    print(f"{kind:<19} same task as the endpoint: {seen['same task']!s:<5} | user={seen['user']!r}")
 
 # %% [markdown]
 # > **Interview probe.** "Our access-log middleware should log the user id that the auth
@@ -599,14 +556,13 @@ for kind in ("pure ASGI", "BaseHTTPMiddleware"):
 # > is a `BaseHTTPMiddleware`: the endpoint and its dependencies run in another task, with a copy
 # > of the context, so their changes never come back. Store the value on `request.state` (shared
 # > by both), or write the middleware as pure ASGI.
-
-# %% [markdown]
+#
 # ## 7. Middleware order: the last one added is the outermost
 #
 # Each `app.add_middleware()` call puts the new middleware *around* the ones added before it, so
 # the middleware added **last** is the **outermost**: it sees the request first and the response
 # last. (Laravel's global middleware list reads the other way round: the first entry is the
-# outermost.) Two recording middlewares show it:
+# outermost.) A middleware that writes in a journal, added twice:
 
 # %%
 journal: list[str] = []
@@ -614,11 +570,10 @@ journal: list[str] = []
 
 class Announce:
     def __init__(self, app, name: str) -> None:
-        self.app = app
-        self.name = name
+        self.app, self.name = app, name
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":  # middleware also sees the lifespan: let it through
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         journal.append(f"{self.name} in")
@@ -637,6 +592,8 @@ def root() -> dict[str, bool]:
 
 ordered.add_middleware(Announce, name="added first")
 ordered.add_middleware(Announce, name="added last")
+
+# %%
 with TestClient(ordered) as client:
     journal.clear()
     client.get("/")
@@ -651,28 +608,75 @@ assert journal == [
 print(" -> ".join(journal))
 
 # %% [markdown]
-# Starlette and FastAPI add layers of their own around yours. The whole stack of DocChat, from
-# the outside in, shows why a crash loses its CORS headers (`ServerErrorMiddleware` is outside
-# `CORSMiddleware`) while an `HTTPException` keeps them (`ExceptionMiddleware` is inside), and why
-# DocChat adds its timer last: outermost among its own middleware, its time includes CORS.
+# ## 8. Every layer of DocChat's stack
+#
+# `app.user_middleware` lists the middleware *you* added, outermost first. FastAPI and Starlette
+# wrap more layers of their own around and inside them; `middleware_stack()` walks the chain the
+# app really builds, from the outside in. Here is DocChat's, as it stands once this stage is done:
 
 # %%
+from docchat.core.config import Settings
 from docchat.main import create_app
+from docchat_lab.lesson.middleware import middleware_stack
 
 docchat_app = create_app(Settings(database_url="sqlite://"))
-layer, stack = docchat_app.build_middleware_stack(), []
-while hasattr(layer, "app"):
-    stack.append(type(layer).__name__)
-    layer = layer.app
-position = {name: index for index, name in enumerate(stack)}
-assert stack[0] == "ServerErrorMiddleware"
-assert (
-    position["ServerErrorMiddleware"]
-    < position["ProcessTimeMiddleware"]
-    < position["CORSMiddleware"]
-    < position["ExceptionMiddleware"]
-)
-print("DocChat's stack, from the outside in:\n  " + "\n  ".join(stack))
+added = [m.cls.__name__ for m in docchat_app.user_middleware]
+stack = middleware_stack(docchat_app)
+
+assert added == ["ProcessTimeMiddleware", "CORSMiddleware", "DescribeBodyLimitMiddleware"]
+assert stack == [
+    "ServerErrorMiddleware",
+    "ExceptionTelemetryMiddleware",
+    "AppBodyLimitMiddleware",
+    *added,
+    "ExceptionMiddleware",
+    "AsyncExitStackMiddleware",
+]
+print("added by DocChat:", added)
+print("the whole stack, outside in:\n  " + "\n  ".join(stack))
+
+# %% [markdown]
+# From the outside in:
+#
+# 1. **`ServerErrorMiddleware`** (Starlette): the last resort. An exception nothing else handled
+#    becomes a plain `500` here, *outside* CORS: that is why a crash has no CORS headers.
+# 2. **`ExceptionTelemetryMiddleware`** (FastAPI): notes an escaping exception for FastAPI's
+#    OpenTelemetry support (a no-op unless telemetry is configured), and re-raises it.
+# 3. **`AppBodyLimitMiddleware`** (FastAPI): counts the request body as it streams in, against
+#    the `max_body_size` DocChat gives each router, and answers `413` past it.
+# 4. **`ProcessTimeMiddleware`** (yours, this stage): added last, so outermost of DocChat's own;
+#    its time includes CORS, and even a preflight answered by CORS carries the header.
+# 5. **`CORSMiddleware`** (yours, this stage): answers preflights, adds the `Access-Control-*`
+#    headers to every answer that comes out from the layers below.
+# 6. **`DescribeBodyLimitMiddleware`** (given): turns Starlette's plain-text 413 into DocChat's
+#    JSON one; inside CORS, so that 413 keeps its CORS headers and the browser can read it.
+# 7. **`ExceptionMiddleware`** (Starlette): runs the exception handlers (`HTTPException`, the
+#    422s, DocChat's own in `api/errors.py`); inside CORS, so those answers keep their headers.
+# 8. **`AsyncExitStackMiddleware`** (FastAPI): closes what a request opened (uploaded files)
+#    once the routes are done. Then the router.
+#
+# The claims about CORS, checked on DocChat itself: a 404 (turned into an answer by
+# `ExceptionMiddleware`, inside CORS) carries the CORS header and the time; a crash (turned into
+# a 500 by `ServerErrorMiddleware`, outside everything) carries neither.
+
+
+# %%
+@docchat_app.get("/_crash")
+def crash_in_docchat() -> None:
+    raise RuntimeError("a bug")
+
+
+with TestClient(docchat_app, raise_server_exceptions=False) as client:
+    missing_doc = client.get("/documents/424242", headers={"Origin": FRONTEND})
+    crashed = client.get("/_crash", headers={"Origin": FRONTEND})
+
+assert missing_doc.status_code == 404
+assert missing_doc.headers["access-control-allow-origin"] == FRONTEND
+assert "x-process-time-ms" in missing_doc.headers
+assert crashed.status_code == 500
+assert "access-control-allow-origin" not in crashed.headers
+assert "x-process-time-ms" not in crashed.headers
+print("404: CORS header and X-Process-Time-Ms | 500 from a crash: neither")
 
 # %% [markdown]
 # ## In a real browser
@@ -695,94 +699,68 @@ else:
     print("after the browser test runs (pytest tests/e2e/test_cors_browser.py).")
 
 # %% [markdown]
-# ## Build step: CORS and timing in DocChat
+# ## Build step: CORS and the timing header in your DocChat
 #
-# This stage adds the CORS part of `create_app` (the origins come from the settings, as a list,
-# and the timing header is exposed so that browser code may read it) and
-# `docchat/api/timing.py`, a pure ASGI middleware that writes milliseconds into
-# `X-Process-Time-Ms`. Like every timer that reports in a header, it stops the clock when the
-# headers go out; its docstring says so.
+# Stage 05 is two pieces of your package. Your `create_app` (stage 03) already ends with
+# `install_middleware(app, settings)`, in **`my_docchat/main.py`**; so far it only adds the
+# given `DescribeBodyLimitMiddleware`. The settings carry what CORS needs:
 
 # %%
-from docchat_lab.notebook import source
+from docchat_lab.notebook import your_module
 
-source("docchat.main", "create_app")
-
-# %%
-source("docchat.api.timing")
+fields = your_module("core.config").Settings.model_fields
+assert fields["cors_origins"].annotation == list[str]
+assert fields["cors_allow_credentials"].annotation is bool
+print("cors_origins: list[str] =", fields["cors_origins"].default)
+print("cors_allow_credentials: bool =", fields["cors_allow_credentials"].default)
 
 # %% [markdown]
-# Checked with TestClient, on DocChat itself: the default origin `http://localhost:3000` passes
-# its preflight, other origins do not, real responses carry the CORS headers and the timing
-# header, and the browser may read the timing header. On a tiny app that takes 200 ms, the
-# middleware reports at least 200: milliseconds, not seconds.
+# Write `install_middleware` below the line that is given: `CORSMiddleware` with exactly the
+# settings' origins, credentials only when `settings.cors_allow_credentials` says so, any method
+# and header, and `expose_headers=[TIMING_HEADER]` so that scripts in the browser may read the
+# time; then `ProcessTimeMiddleware`, last, so that it is the outermost.
+
+# %% build="main.py:install_middleware"
+
+# %% [markdown]
+# Then the timer itself, in **`my_docchat/api/timing.py`**: `__call__` lets every scope that is
+# not `"http"` through untouched, and adds `self.header` (`X-Process-Time-Ms`) to the
+# `http.response.start` message with the milliseconds since the request came in. Starlette's
+# `MutableHeaders(scope=message)` edits a message's headers in place.
+
+# %% build="api/timing.py:ProcessTimeMiddleware"
+
+# %% [markdown]
+# Check them. The checks build your app with origins that change every run, send preflights and
+# simple requests from allowed and other origins, with and without credentials and with `["*"]`,
+# and time a route that takes a known number of milliseconds.
 
 # %%
-from docchat.api.timing import HEADER, ProcessTimeMiddleware
+from docchat_lab.notebook import check
 
-with TestClient(create_app(Settings(database_url="sqlite://"))) as client:
-    ok_preflight = preflight(client, FRONTEND, path="/documents/")
-    bad_preflight = preflight(client, "http://127.0.0.1:3000", path="/documents/")
-    listed = client.get("/documents/", headers={"Origin": FRONTEND})
+check("05")
 
-assert ok_preflight.status_code == 200
-assert bad_preflight.status_code == 400
-assert listed.status_code == 200
-assert listed.headers["access-control-allow-origin"] == FRONTEND
-assert listed.headers["access-control-allow-credentials"] == "true"
-assert HEADER in listed.headers["access-control-expose-headers"].split(", ")
-assert float(listed.headers[HEADER]) >= 0
+# %% [markdown]
+# And try yours: your whole app, served inline, with `http://localhost:3000` allowed.
 
-slow_app = FastAPI()
+# %%
+from docchat_lab.notebook import try_yours
 
-
-@slow_app.get("/slow")
-async def slow_endpoint() -> dict[str, bool]:
-    await asyncio.sleep(SLOW)
-    return {"done": True}
-
-
-timed = TestClient(ProcessTimeMiddleware(slow_app)).get("/slow")
-assert float(timed.headers[HEADER]) >= SLOW * 1000
-
-print("DocChat preflight from", FRONTEND, "->", ok_preflight.status_code)
-print("DocChat preflight from http://127.0.0.1:3000 ->", bad_preflight.status_code)
-print("GET /documents/ from the frontend: exposes", listed.headers["access-control-expose-headers"])
-print(
-    f"{HEADER} for a {SLOW * 1000:.0f} ms request is in milliseconds:",
-    float(timed.headers[HEADER]) >= SLOW * 1000,
-)
+try_yours(5)
 
 # %% [markdown]
 # ## Your turn
 #
-# Open **`exercises/ex05_cors_middleware.py`** in JupyterLab (double-click it in the file browser on
-# the left). Configure CORS and write a timing middleware:
+# Make every check above pass. A terminal works too (File → New → Terminal):
+# `docchat-lab watch 05` checks again each time you save, `docchat-lab progress` shows which
+# stages pass, and `docchat-lab reset 05` puts stage 05 back to its stubs (your version is kept
+# in `.docchat-lab/history/`).
 #
-# - `add_cors(app, origins, allow_credentials=True)` adds `CORSMiddleware` from a *list* of
-#   origins, and refuses, while the app is built, a plain string, `"*"` with credentials, and an
-#   origin with a path or a trailing slash;
-# - `add_timing(app)` adds `X-Process-Time-Ms` to every response, in milliseconds.
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex05_cors_middleware.py`
+# builds CORS from a list and a timing middleware on a small app of its own, with the credentials
+# rule checked both ways. Check it with `check("ex05")` in a cell, or `docchat-lab check ex05` in a
+# terminal.
 #
-# The checks send preflights and simple requests from random allowed and disallowed origins, and
-# time a slow endpoint to make sure the unit really is milliseconds.
-#
-# Run the next cell after each change. It runs the checks in a fresh process, so you never need
-# to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet".
-#
-# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex05`
-# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
-# and `docchat-lab reset ex05` starts over (every earlier version is kept).
-#
-# <!-- exercise: ex05_cors_middleware -->
-
-# %%
-from docchat_lab.learner_check import check
-
-check("ex05")
-
-# %% [markdown]
 # ## Recap
 #
 # - An origin is scheme + host + port. `localhost:3000` and `localhost:8000` are different
@@ -792,8 +770,19 @@ check("ex05")
 # - CORS protects the browser's user, not the server: a refused origin still runs the endpoint
 #   and gets the data; only the header is missing.
 # - Never combine `allow_origins=["*"]` with `allow_credentials=True`: any origin is echoed back.
-# - A crash (unhandled 500) has no CORS headers and looks like a CORS error. Origins must match
-#   exactly: no trailing slash, no `127.0.0.1` for `localhost`. Origins are a `list[str]`; a plain
-#   string turns the check into a substring test.
+# - A crash (an unhandled 500, from `ServerErrorMiddleware`, outside CORS) has no CORS headers
+#   and looks like a CORS error. Origins match exactly: no trailing slash, no `127.0.0.1` for
+#   `localhost`, and a list, never a string.
 # - Timing headers must be in the unit they claim (×1000 for ms) and can only time up to the
 #   headers. Prefer pure ASGI middleware; the last one added is the outermost.
+#
+# ## Further reading
+#
+# - FastAPI: [CORS (Cross-Origin Resource Sharing)](https://fastapi.tiangolo.com/tutorial/cors/),
+#   [Middleware](https://fastapi.tiangolo.com/tutorial/middleware/),
+#   [Advanced middleware](https://fastapi.tiangolo.com/advanced/middleware/).
+# - Starlette: [Middleware](https://www.starlette.io/middleware/) (CORSMiddleware, pure ASGI
+#   middleware, and the limits of `BaseHTTPMiddleware`).
+# - MDN: [Cross-Origin Resource Sharing](https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS).
+# - pydantic-settings: [Parsing environment variable values](https://docs.pydantic.dev/latest/concepts/pydantic_settings/#parsing-environment-variable-values)
+#   (lists such as `cors_origins`; stage 07).

@@ -4,18 +4,18 @@
 # Processing a document (splitting it into chunks, indexing them for search) is too slow to do
 # while the client waits. DocChat answers `202 Accepted` at once and does the work in a
 # background task; the client polls until the document is `ready`, or `failed` with a reason. In
-# this notebook you run that flow against a real DocChat server started inside the notebook, then
-# look hard at what `BackgroundTasks` does and does not promise: when a task runs, what happens
-# when it fails (TestClient and uvicorn disagree), what happens to it when the server restarts,
-# and when it is time to move to a real job queue.
+# this notebook you run that flow against a real DocChat served inside the notebook, then look
+# hard at what `BackgroundTasks` does and does not promise: when a task runs, what a failing one
+# does (TestClient and uvicorn disagree), and what happens to it when the server restarts. Then
+# you write DocChat's processing and its recovery at start-up yourself.
 #
 # **After this notebook you can:**
 # - build the "202, then poll" flow and explain why the task gets an id and a session factory;
 # - say exactly when a background task runs, and what a failing one does to the client, to the
 #   log and to the tasks queued after it;
-# - explain why tasks are lost on a restart, and how DocChat recovers unfinished documents at
-#   start-up;
-# - decide between `BackgroundTasks` and Celery, RQ, Arq or Dramatiq.
+# - explain why tasks are lost on a restart, and how DocChat recovers unfinished documents;
+# - write `process_document` and `recover_unfinished`, DocChat's stage 06;
+# - say when `BackgroundTasks` is no longer enough.
 
 # %%
 # Warnings are errors here, as in the test suite: a deprecation fails the cell that causes it.
@@ -27,52 +27,36 @@ warnings.filterwarnings("default", module="ipykernel")
 
 from docchat_lab.notebook import setup
 
-setup()
+setup(stage=6)
 
 # %% [markdown]
 # ## 1. Upload, 202, poll
 #
-# DocChat runs here as a real uvicorn server in a background thread (`serve`), on a SQLite file in
-# a scratch folder (`sqlite_url()`), and the notebook talks to it over HTTP with `httpx2`, exactly
-# as a frontend would. The `POST` answers `202 Accepted` with the new document's id and status
-# `pending`; the client then polls `GET /documents/{id}`.
+# The finished DocChat runs here as a real uvicorn server in a background thread (`serve`), on a
+# SQLite file in a scratch folder (`sqlite_url()`), and the notebook talks to it over HTTP with
+# `httpx2`, as a frontend would. The `POST` answers `202 Accepted` with the new document's id and
+# status `pending`; the client then polls `GET /documents/{id}` (`wait_until_done`).
 
 # %%
-import time
-
 import httpx2
 
 from docchat.core.config import Settings
 from docchat.main import create_app
+from docchat_lab.lesson.background import wait_until_done
 from docchat_lab.notebook import serve, sqlite_url
 
 docchat = serve(create_app(Settings(database_url=sqlite_url())), name="docchat")
 api = httpx2.Client(base_url=docchat.url, timeout=10)
-
-
-def wait_until_done(document_id: int, timeout: float = 30.0) -> dict:
-    """Poll the document until it is ready or failed, as a frontend would."""
-    deadline = time.monotonic() + timeout
-    while True:
-        document = api.get(f"/documents/{document_id}").json()
-        if document["status"] in ("ready", "failed"):
-            return document
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"document {document_id} is still {document['status']}")
-        time.sleep(0.05)
-
-
 notes = "\n\n".join(
     f"Part {n}. A background task runs after the response has been sent. "
-    "It must open its own database session, because the request's session is closed by then. "
-    "If the process restarts, a task that has not finished is simply gone."
+    "It must open its own database session, because the request's session is closed by then."
     for n in range(1, 9)
 )
 accepted = api.post("/documents/", json={"title": "Background notes", "content": notes})
+done = wait_until_done(api, accepted.json()["id"])
+
 assert accepted.status_code == 202
 assert accepted.json()["status"] == "pending"
-done = wait_until_done(accepted.json()["id"])
-
 assert done["status"] == "ready"
 assert done["chunk_count"] > 1
 print("POST /documents/ ->", accepted.status_code, "status:", accepted.json()["status"])
@@ -102,7 +86,7 @@ event.listen(Document.status, "set", record_status)
 try:
     good = api.post("/documents/", json={"title": "Good", "content": notes}).json()
     bad = api.post("/documents/", json={"title": "Noise", "content": "?! ... !!! a I -- ;)"}).json()
-    good_done, bad_done = wait_until_done(good["id"]), wait_until_done(bad["id"])
+    good_done, bad_done = wait_until_done(api, good["id"]), wait_until_done(api, bad["id"])
 finally:
     event.remove(Document.status, "set", record_status)
 
@@ -131,26 +115,24 @@ print(*warnings_logged, sep="\n")
 # %% [markdown]
 # ## 2. The task gets an id and a session factory
 #
-# `process_document` runs *after* the response, when the request's database session has already
-# been closed (notebook 02 showed when `get_db`'s teardown runs). So it takes the document's
-# **id**, never the ORM object, and a **session factory** to open a session of its own, plus the
-# settings for chunk sizes:
+# The task runs *after* the response, when the request's database session has already been
+# closed (notebook 02 showed when `get_db`'s teardown runs). So DocChat's route, which you wrote
+# in stage 03, commits the new row first and then queues
+# `tasks.add_task(process_document, document.id, sessions, settings)`: the document's **id**,
+# never the ORM object, and the app's **session factory**, so that the task opens a session of
+# its own. Your package's `process_document` is still a stub, but its signature is already fixed:
 
 # %%
 import inspect
 
-from docchat.services.processing import process_document
+from docchat_lab.notebook import your_module
 
-parameters = inspect.signature(process_document).parameters
+parameters = inspect.signature(your_module("services.processing").process_document).parameters
 assert list(parameters) == ["document_id", "sessions", "settings"]
 for name, parameter in parameters.items():
     print(f"{name}: {inspect.formatannotation(parameter.annotation)}")
 
 # %% [markdown]
-# The route commits the new row *before* it queues the task (a task that looked for an uncommitted
-# row would not find it), and hands over `document.id`, the app's `sessions` factory and its
-# settings. You will see that code in the build step below.
-#
 # > **PHP bridge.** `BackgroundTasks` is Laravel's `dispatch(...)->afterResponse()` (or a
 # > `terminate()` method on middleware), and Symfony's `kernel.terminate` listeners: work that
 # > runs in the same process after the response is flushed. It is *not* Laravel's queue: there
@@ -199,6 +181,14 @@ def task_after_it() -> None:
     events.append("task after it ran")
 
 
+print("tasks:", [task.__name__ for task in (slow_task, failing_task, task_after_it)])
+
+
+# %% [markdown]
+# One endpoint queues the slow task; the other queues the failing task, then one after it:
+
+
+# %%
 @jobs.post("/slow")
 def queue_slow(tasks: BackgroundTasks) -> dict[str, bool]:
     tasks.add_task(slow_task)
@@ -221,6 +211,8 @@ print("routes:", [route.path for route in jobs.routes if route.path in ("/slow",
 # %%
 # erratum 22: background tasks run after the response; TestClient waits for them
 from fastapi.testclient import TestClient
+
+from docchat_lab.lesson.background import wait_for
 
 jobs_server = serve(jobs, name="jobs")
 
@@ -276,11 +268,9 @@ print("with raise_server_exceptions=False:", quiet.status_code, "| tasks that ra
 # erratum 22: under uvicorn a failing task is only logged; client gets 200; later tasks skipped
 events.clear()
 response = httpx2.post(jobs_server.url + "/broken", timeout=10)
-deadline = time.monotonic() + 30
 # uvicorn logs the failure once the app has returned: no task of that request can run after it.
-while "Exception in ASGI application" not in "".join(jobs_server.log_messages()):
-    assert time.monotonic() < deadline, "uvicorn never logged the failure"
-    time.sleep(0.02)
+logged = "Exception in ASGI application"
+wait_for(lambda: logged in "".join(jobs_server.log_messages()), "uvicorn to log the failure")
 jobs_server.stop()
 
 assert response.status_code == 200
@@ -309,19 +299,12 @@ print("tasks that ran:", events)
 # version, let the container be killed for using too much memory, or lose the machine, and every
 # task that was queued or running is gone. Nothing wrote it down, so nothing can retry it.
 #
-# To see it for real, the next cell runs a tiny app in a **separate process** (uvicorn started
-# with `subprocess`), so that it can be killed the way a crash kills a server. Its only task
-# notes that it has started, then waits for a go-ahead (a file the cell writes later) before it
-# writes its result. The client gets its `200`; the process is killed while the task waits; a new
-# process starts on the same port, like a restart; the cell gives the go-ahead. The result never
-# appears: the only process that knew about the task is gone.
+# To see it for real, a tiny app runs in a **separate process** (`start_uvicorn`), so that a cell
+# can kill it the way a crash does. Its only task notes that it has started, then waits for a
+# go-ahead (a file) before it writes its result:
 
 # %%
-# erratum 22: tasks are lost on restart and never retried
-import socket
-import subprocess
-import sys
-
+from docchat_lab.lesson.background import free_port, start_uvicorn
 from docchat_lab.notebook import scratch_dir
 
 workdir = scratch_dir()
@@ -337,9 +320,8 @@ app = FastAPI()
 
 def write_when_done(path: str) -> None:
     Path(path + ".started").write_text("started")
-    go_ahead = Path(path + ".go")
     deadline = time.monotonic() + 60
-    while not go_ahead.exists() and time.monotonic() < deadline:
+    while not Path(path + ".go").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     Path(path).write_text("done")
 
@@ -351,42 +333,26 @@ def queue_job(path: str, tasks: BackgroundTasks) -> dict[str, bool]:
 """,
     encoding="utf-8",
 )
+port = free_port()
+print("slow_jobs.py written")
 
-with socket.socket() as probe:  # ask the OS for a free port
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-base_url = f"http://127.0.0.1:{port}"
+# %% [markdown]
+# The client gets its `200`; the process is killed while the task waits; a new process starts on
+# the same port, like a restart; then the cell gives the go-ahead. The result never appears: the
+# only process that knew about the task is gone.
 
-
-def start_process() -> subprocess.Popen:
-    """`uvicorn slow_jobs:app` in a process of its own; returns once it answers."""
-    command = [sys.executable, "-m", "uvicorn", "slow_jobs:app", "--app-dir", str(workdir)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "critical"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx2.get(base_url + "/openapi.json", timeout=1)
-            return process
-        except httpx2.TransportError:
-            assert process.poll() is None, "the server process exited"
-            assert time.monotonic() < deadline, "the server process did not start"
-            time.sleep(0.05)
-
-
+# %%
+# erratum 22: tasks are lost on restart and never retried
 marker = workdir / "task-finished.txt"
-first = start_process()
-accepted_job = httpx2.post(base_url + "/jobs", params={"path": str(marker)}, timeout=10)
-deadline = time.monotonic() + 30
-while not marker.with_name(marker.name + ".started").exists():  # the task is running...
-    assert time.monotonic() < deadline, "the task never started"
-    time.sleep(0.02)
-first.kill()  # ...when the crash comes: no shutdown, no cleanup
+first = start_uvicorn("slow_jobs:app", workdir, port)
+accepted_job = httpx2.post(f"http://127.0.0.1:{port}/jobs", params={"path": str(marker)})
+wait_for(marker.with_name(marker.name + ".started").exists, "the task to start")
+first.kill()  # the crash comes while the task runs: no shutdown, no cleanup
 first.wait()
 
-second = start_process()  # the restart
+second = start_uvicorn("slow_jobs:app", workdir, port)  # the restart
 marker.with_name(marker.name + ".go").write_text("go")  # a task still alive could finish now
-httpx2.get(base_url + "/openapi.json", timeout=10)  # the new process is up and serving
+httpx2.get(f"http://127.0.0.1:{port}/openapi.json")  # the new process is up and serving
 second.kill()
 second.wait()
 
@@ -400,7 +366,7 @@ print("the task finished, before or after the restart:", marker.exists())
 # %% [markdown]
 # DocChat does not rely on its tasks surviving. It keeps the truth in the database: a document is
 # `pending` until its task starts and `processing` while it runs, so a crash leaves rows in those
-# states. `recover_unfinished`, called in the app's `lifespan`, processes them again before the
+# states. `recover_unfinished`, which the app's `lifespan` calls, processes them again before the
 # first request is served (and processing is safe to repeat: it deletes any partial chunks first).
 #
 # The next cell writes what a crash leaves behind (one document accepted but never started, one
@@ -437,156 +403,90 @@ assert all(status == "ready" and chunks > 1 for status, chunks in after_restart.
 print("left behind by the crash:", left_behind)
 print("after a new app started: ", {title: status for title, (status, _) in after_restart.items()})
 
-# %% [markdown]
-# ## 5. When to graduate to a real queue
-#
-# `BackgroundTasks` is right for short work that may be lost, or that you can recover as DocChat
-# does: state in the database, recovery at start-up, the task safe to run twice. When you need
-# more, a job queue adds it:
-#
-# | you need | `BackgroundTasks` | a job queue (Celery, RQ, Arq, Dramatiq) |
-# |---|---|---|
-# | jobs that survive a restart | no: they live in process memory | yes: they wait in a broker |
-# | automatic retries, with back-off | no | yes, configured per job |
-# | heavy work off the web process | no: same process, same 40 threads | yes: separate workers |
-# | scheduled and periodic jobs | no | yes: Celery beat, Arq cron jobs, rq-scheduler |
-# | to see what is queued or failed | no | yes: dashboards, result backends |
-#
-# Which one: **Arq** is asyncio-native and small (Redis); **RQ** is the simplest, with sync
-# workers (Redis); **Dramatiq** has retries and sensible defaults built in (Redis or RabbitMQ);
-# **Celery** is the most complete and the heaviest (many brokers, workflows, beat). All of them
-# keep the rule you learned here: pass ids, not objects, and let the job open its own session.
-#
-# > **PHP bridge.** This is the step from `afterResponse()` to a Laravel queue with
-# > `php artisan queue:work` (or Horizon), or from `kernel.terminate` to Symfony Messenger with a
-# > transport and `messenger:consume`.
-#
-# > **Interview probe.** "A welcome email after sign-up: `BackgroundTasks` or Celery?"
-# > `BackgroundTasks` is fine if a lost email is acceptable, or recoverable (a `welcome_sent`
-# > flag that start-up or a periodic job checks). Choose a queue when the SMTP server is flaky
-# > and you want retries, or when the work is heavy. Either way, the task gets the user's id,
-# > not the ORM object.
-
 # %%
 api.close()
 docchat.stop()
 print("DocChat stopped:", not docchat.running)
 
 # %% [markdown]
-# ## Build step: processing in the background
+# ## Build step: processing in the background, in your DocChat
 #
-# This stage adds three pieces of DocChat. First the task itself: one session of its own, status
-# `processing`, chunks written, then `ready`; any exception ends in `failed` with a reason, never
-# in a document stuck in `processing`.
+# Stage 06 is two functions in **`my_docchat/services/processing.py`**. The database work is
+# given beside them. `_index` does the processing itself, in a session of its own: it marks the
+# document `processing` (committed, so a poll sees it), splits it with the settings' sizes,
+# raises `UnprocessableDocumentError` when nothing in it can be searched, writes the chunks and
+# marks it `ready`; it returns None when the document is gone.
 
 # %%
-from docchat_lab.notebook import source
+from docchat_lab.notebook import stage_source
 
-source("docchat.services.processing", "process_document")
+stage_source("services/processing.py", "_index", 6)
 
 # %% [markdown]
-# Then the recovery that `lifespan` runs at start-up:
+# `_settle(sessions, document_id, status, reason)` records where a document ended when it is not
+# ready (its status and `error`), and `retry_while_busy(attempt, BACKGROUND_BACKOFF)` runs
+# `attempt()` again while the database is only busy. With them, write:
+#
+# - `process_document`: run `_index` through `retry_while_busy`, and let no exception escape.
+#   The document's own fault (`UnprocessableDocumentError`) makes it `failed` with the message;
+#   the database's fault (`SQLAlchemyError`) sends it back to `pending`, to be retried; anything
+#   else (a bug) makes it `failed` too. It must never stay `processing`.
+# - `recover_unfinished`: the ids of every `pending` or `processing` document, in id order;
+#   process each one; return the ids. The `lifespan` calls it before the first request.
 
-# %%
-source("docchat.services.processing", "recover_unfinished")
-
-# %% [markdown]
-# And the route: `create_document` validates the body, has `_store` store the document and
-# commit (on the database's own thread), and only then queues the task with the id and the
-# session factory.
-
-# %%
-source("docchat.api.routes.documents", "create_document")
-
-# %%
-source("docchat.api.routes.documents", "_store")
+# %% build="services/processing.py:process_document,recover_unfinished"
 
 # %% [markdown]
-# Checked with TestClient (which runs the task before the call returns, so no polling is needed).
-# Without the inline server, nothing collects DocChat's log, so the cell collects it itself: a
-# failing document must be logged, and nothing may reach the notebook's stderr.
+# Check them. The checks post documents with fresh content and chunk sizes every run, look at
+# the database at the moment the 202 goes out, make the chunker fail on purpose (a bug, then the
+# database), delete a document while it is being processed, and start an app on what a crash
+# left behind.
 
 # %%
-import logging
+from docchat_lab.notebook import check
 
+check("06")
 
-class KeepMessages(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[str] = []
+# %% [markdown]
+# And try yours: an app of yours started on a database a crash left behind (a `pending`
+# manual and a `processing` log), after its start-up ran your recovery.
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+# %%
+from docchat_lab.notebook import try_yours
 
-
-docchat_log, kept = logging.getLogger("docchat"), KeepMessages()
-docchat_log.addHandler(kept)
-try:
-    with TestClient(create_app(Settings(database_url="sqlite://"))) as client:
-        created = client.post("/documents/", json={"title": "Checked", "content": notes})
-        noise = client.post("/documents/", json={"title": "Noise", "content": "... !!! a"})
-        checked = client.get(f"/documents/{created.json()['id']}").json()
-        failed = client.get(f"/documents/{noise.json()['id']}").json()
-        chunks = client.get(f"/documents/{created.json()['id']}/chunks").json()
-finally:
-    docchat_log.removeHandler(kept)
-
-assert created.status_code == noise.status_code == 202
-assert created.json()["status"] == "pending"
-assert checked["status"] == "ready"
-assert checked["chunk_count"] == len(chunks) > 1
-assert failed["status"] == "failed"
-assert failed["error"] == "the document has no searchable words"
-assert kept.messages == [f"document {failed['id']} failed: the document has no searchable words"]
-print(
-    "POST ->",
-    created.status_code,
-    created.json()["status"],
-    "| then",
-    checked["status"],
-    f"({checked['chunk_count']} chunks)",
-)
-print(
-    "POST ->",
-    noise.status_code,
-    noise.json()["status"],
-    "| then",
-    failed["status"],
-    f"({failed['error']})",
-)
+try_yours(6)
 
 # %% [markdown]
 # ## Your turn
 #
-# Open **`exercises/ex06_background_tasks.py`** in JupyterLab
-# (double-click it in the file browser on the left). Accept a document now and process it later:
+# Make every check above pass. A terminal works too (File → New → Terminal):
+# `docchat-lab watch 06` checks again each time you save, `docchat-lab progress` shows which
+# stages pass, and `docchat-lab reset 06` puts stage 06 back to its stubs (your version is kept
+# in `.docchat-lab/history/`).
 #
-# - `POST /documents/` stores the document as `pending`, answers **202** with its id, and queues
-#   `process_document` with the document's *id*;
-# - `process_document(document_id)` opens its own session and moves the document to `processing`,
-#   then `ready` with its chunk count, or `failed` with a readable reason; it never leaves a
-#   document in `processing`;
-# - `GET /documents/{id}` shows the status, or a 404.
+# ## When `BackgroundTasks` is not enough
 #
-# The request's session uses `scope="function"`: a task that borrows it commits nothing, and the
-# checks notice.
+# `BackgroundTasks` is right for short work that may be lost, or that you can recover as DocChat
+# does: the state in the database, recovery at start-up, a task that is safe to run twice. It
+# stops being enough when you need:
 #
-# Run the next cell after each change. It runs the checks in a fresh process, so you never need
-# to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet".
+# - **jobs that survive a restart without a recovery of your own**: they live in process memory;
+# - **retries with back-off**, per job, after the response has long gone;
+# - **heavy work off the web process**: tasks share its threads, its memory and its CPU;
+# - **scheduled or periodic jobs**, and **a view of what is queued or failed**.
 #
-# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex06`
-# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
-# and `docchat-lab reset ex06` starts over (every earlier version is kept).
+# Then a job queue is the tool: a broker holds the jobs and separate workers run them. The rule
+# you learned here stays: pass ids, not objects, and let the job open its own session.
 #
-# <!-- exercise: ex06_background_tasks -->
-
-# %%
-from docchat_lab.learner_check import check
-
-check("ex06")
-
-# %% [markdown]
+# > **Interview probe.** "A welcome email after sign-up: `BackgroundTasks` or a job queue?"
+# > `BackgroundTasks` is fine if a lost email is acceptable, or recoverable (a `welcome_sent`
+# > flag that start-up or a periodic job checks). Choose a queue when the mail server is flaky
+# > and you want retries, or when the work is heavy. Either way, the task gets the user's id.
+#
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex06_background_tasks.py` has
+# you accept an upload at once and process it in the background, on a small app of its own. Check
+# it with `check("ex06")` in a cell, or `docchat-lab check ex06` in a terminal.
+#
 # ## Recap
 #
 # - Slow work: answer `202` with an id, do the work in a background task, let the client poll a
@@ -595,8 +495,14 @@ check("ex06")
 #   the row is committed before the task is queued.
 # - Background tasks run after the response. TestClient waits for them and re-raises their
 #   errors; uvicorn only logs a failure, the client never learns of it, and the tasks queued after
-#   it are skipped. So a task must record its own outcome.
-# - Tasks are lost on restart and never retried. DocChat keeps the state in the database and
-#   recovers unfinished documents in `lifespan`.
-# - Need persistence, retries, separate workers or scheduling? Use a job queue: Celery, RQ, Arq or
-#   Dramatiq.
+#   it are skipped. So a task must record its own outcome, and never leave `processing` behind.
+# - Tasks are lost on restart. DocChat keeps the state in the database and recovers unfinished
+#   documents in `lifespan`.
+#
+# ## Further reading
+#
+# - FastAPI: [Background Tasks](https://fastapi.tiangolo.com/tutorial/background-tasks/),
+#   [Lifespan events](https://fastapi.tiangolo.com/advanced/events/).
+# - Starlette: [Background Tasks](https://www.starlette.io/background/).
+# - SQLAlchemy: [Session basics: when do I construct a Session](https://docs.sqlalchemy.org/en/20/orm/session_basics.html#when-do-i-construct-a-session-when-do-i-commit-it-and-when-do-i-close-it),
+#   [ORM events: attribute events](https://docs.sqlalchemy.org/en/20/orm/events.html#attribute-events).

@@ -7,7 +7,7 @@
 # its own in-memory database and its own fake LLM, and the whole suite runs in seconds. This
 # notebook shows the pieces, the traps that make tests pass for the wrong reason or fail for no
 # visible one (a lifespan that never ran, an in-memory database that is empty in the thread that
-# reads it), and finally runs DocChat's own test suite.
+# reads it). Then you write your DocChat's own tests.
 #
 # **After this notebook you can:**
 # - say which HTTP library TestClient uses on these versions, and why that matters to your
@@ -16,7 +16,7 @@
 # - build a fresh app per test and swap a dependency (the LLM) with `dependency_overrides`;
 # - configure in-memory SQLite so that every thread sees the same database;
 # - write pytest fixtures (with teardown) and parametrized tests;
-# - run DocChat's test suite and read its fixtures.
+# - write the fixtures and tests of your own DocChat, `my_docchat/tests/`: its stage 08.
 
 # %%
 # Warnings are errors here, as in the test suite: a deprecation fails the cell that causes it.
@@ -28,7 +28,7 @@ warnings.filterwarnings("default", module="ipykernel")
 
 from docchat_lab.notebook import setup
 
-setup()
+setup(stage=8)
 
 # %% [markdown]
 # ## What TestClient is
@@ -158,7 +158,6 @@ assert "StarletteDeprecationWarning" in strict_run.stderr.splitlines()[-1]
 # `client = TestClient(create_app())`, it still answers requests, but the lifespan never runs.
 
 # %%
-# erratum 27: only `with TestClient(app)` runs the lifespan
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -183,6 +182,8 @@ def make_app() -> FastAPI:
     return app
 
 
+# %%
+# erratum 27: only `with TestClient(app)` runs the lifespan
 events.clear()
 no_with = TestClient(make_app())
 body_without = no_with.get("/").json()
@@ -273,7 +274,7 @@ assert not hasattr(Router, "on_event")
 assert accepted is False
 
 # %%
-# erratum 27: FastAPI's on_event is deprecated, and skipped silently when lifespan= is set
+# erratum 27: FastAPI's on_event is deprecated, and still runs when it is alone
 import pytest
 
 calls: list[str] = []
@@ -290,8 +291,12 @@ calls.clear()
 with TestClient(old_style):
     pass
 alone = list(calls)
+assert alone == ["on_event handler"]
+print("on_event alone (deprecated, but runs):", alone)
 
 
+# %%
+# erratum 27: with lifespan= set, an on_event handler is skipped, silently
 @asynccontextmanager
 async def recording_lifespan(app: FastAPI) -> AsyncIterator[None]:
     calls.append("lifespan")
@@ -311,9 +316,7 @@ with TestClient(mixed):
     pass
 together = list(calls)
 
-print("on_event alone (deprecated, but runs):", alone)
-print("on_event plus lifespan=:              ", together)
-assert alone == ["on_event handler"]
+print("on_event plus lifespan=:", together)
 assert together == ["lifespan"]  # the on_event handler never ran, and nothing said so
 
 # %% [markdown]
@@ -441,7 +444,6 @@ assert fake.questions == ["How hot for green tea?"]
 # (`ResourceWarning: unclosed database`); the cell collects them on the spot and counts them.
 
 # %%
-# erratum 9: in-memory SQLite needs StaticPool and check_same_thread=False, else "no such table"
 import gc
 import logging
 import warnings
@@ -464,6 +466,7 @@ class Note(NoteBase):
     text: Mapped[str] = mapped_column(String(100))
 
 
+# %%
 def notes_app(engine: Engine) -> FastAPI:
     NoteBase.metadata.create_all(engine)  # runs here, in the notebook's thread
     sessions = sessionmaker(bind=engine)
@@ -483,6 +486,12 @@ def notes_app(engine: Engine) -> FastAPI:
     return app
 
 
+# %% [markdown]
+# The machinery of the experiment: SQLAlchemy's log records are kept off stderr, and the
+# connections nobody can close are counted.
+
+
+# %%
 class KeepRecords(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
@@ -503,6 +512,7 @@ engines = {
 }
 
 
+# %%
 def run_on(engine: Engine) -> tuple[str, int, int]:
     """(what POST /notes gave, SQLAlchemy log records, connections that could not be closed)."""
     log, kept = logging.getLogger("sqlalchemy"), KeepRecords()
@@ -525,6 +535,8 @@ def run_on(engine: Engine) -> tuple[str, int, int]:
     return result, records, sum("unclosed database" in str(w.message) for w in caught)
 
 
+# %%
+# erratum 9: in-memory SQLite needs StaticPool and check_same_thread=False, else "no such table"
 results, logged, leaked = {}, 0, {}
 for label, options in engines.items():
     results[label], records, leaked[label] = run_on(create_engine("sqlite://", **options))
@@ -563,16 +575,17 @@ assert defaults["file"] == ("QueuePool", {"check_same_thread": False})
 assert defaults["in memory"] == ("SingletonThreadPool", {"check_same_thread": True})
 
 # %% [markdown]
-# ## Build step: `docchat/core/db.py` builds the engine the tests need
+# ## How DocChat builds the engine the tests need
 #
-# DocChat's tests (and this notebook) simply pass `database_url="sqlite://"`. `build_engine`
-# recognises an in-memory SQLite URL and applies both settings; for a file it keeps SQLAlchemy's
-# normal pool; for any other database it adds `pool_pre_ping`:
+# DocChat's tests (and this notebook) simply pass `database_url="sqlite://"`. `build_engine`, a
+# part of your package that is given, recognises an in-memory SQLite URL and applies both
+# settings; for a file it keeps SQLAlchemy's normal pool; for any other database it adds
+# `pool_pre_ping`:
 
 # %%
-from docchat_lab.notebook import source
+from docchat_lab.notebook import stage_source
 
-source("docchat.core.db", "build_engine")
+stage_source("core/db.py", "build_engine", 8)
 
 # %%
 import threading
@@ -659,7 +672,6 @@ from fastapi.testclient import TestClient
 
 log = []
 
-
 def create_app() -> FastAPI:
     app = FastAPI()
 
@@ -669,7 +681,6 @@ def create_app() -> FastAPI:
 
     return app
 
-
 @pytest.fixture
 def client():
     log.append("setup")
@@ -677,35 +688,24 @@ def client():
         yield test_client
     log.append("teardown")
 
-
 @pytest.mark.parametrize(("n", "expected"), [(2, 4), (-3, 9), (0, 0)])
 def test_square(client, n, expected):
     assert client.get(f"/square/{n}").json() == {"result": expected}
 
-
 def test_square_rejects_text(client):
     assert client.get("/square/two").status_code == 422
-
 
 def test_each_test_had_its_own_fixture():
     assert log == ["setup", "teardown"] * 4
 """
 
+
+# %%
 folder = scratch_dir()
 (folder / "test_square.py").write_text(TEST_FILE, encoding="utf-8")
+options = ["-q", "-p", "no:cacheprovider", "-W", "error", "--junitxml=report.xml"]
 run = subprocess.run(
-    [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-W",
-        "error",
-        "--junitxml=report.xml",
-        "test_square.py",
-    ],
+    [sys.executable, "-m", "pytest", *options, "test_square.py"],
     cwd=folder,
     env=os.environ | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     capture_output=True,
@@ -729,97 +729,49 @@ assert list(outcomes) == [
 ]
 
 # %% [markdown]
-# ## DocChat's own tests
+# ## Build step: your DocChat's own tests
 #
-# DocChat's suite lives in `tests/`, mirroring the app's layers (`tests/api`, `tests/core`,
-# `tests/services`). Its fixtures in `tests/conftest.py`, read from the file, are the patterns of
-# this notebook put together: a clean environment (no `DOCCHAT_` variables, no `.env`, no cached
-# settings), settings built from arguments, a fresh app per test, and a client entered with `with`:
+# Stage 08 is the tests of your package, in **`my_docchat/tests/`**: two fixtures in
+# `conftest.py` and eight tests in `test_api.py`, all of them stubs that say what they must do.
+# The fixtures first: `settings` gives one test its own settings (an in-memory database, no key,
+# no `.env` read), and `client` builds a DocChat from them and enters it with `with`, so that the
+# lifespan runs, and leaves it when the test is done.
 
-# %%
-from docchat_lab.notebook import SourceView
-from docchat_lab.project import project_root
-
-conftest = project_root() / "tests" / "conftest.py"
-conftest_code = conftest.read_text(encoding="utf-8").rstrip("\n")
-SourceView("tests/conftest.py", 1, len(conftest_code.splitlines()), conftest_code)
-
-# %%
-assert "with TestClient(app) as test_client:" in conftest_code
-assert "get_settings.cache_clear()" in conftest_code
-assert "create_app(" in conftest_code
-print("the fixtures enter the client with `with` and clear the settings cache")
+# %% build="tests/conftest.py:settings,client"
 
 # %% [markdown]
-# Now some of the tests themselves, with the project's own pytest configuration (warnings are
-# errors, every test has a timeout). To keep this cell to a few seconds it runs two small files
-# of `tests/api`, and it leaves out what the project's `addopts` add for the full suite (parallel
-# workers, coverage, the notebooks under nbval): `-o addopts=""` drops them, and
-# `PYTEST_DISABLE_PLUGIN_AUTOLOAD=1` loads only the one plugin named with `-p`, the timeout.
-# The whole suite is one command in a terminal: `python -m pytest`. Only the verdict is printed;
-# on a failure the cell shows pytest's report instead.
+# Then the tests. Each asks for `client` and checks one promise of the API, as its docstring
+# says. Write them in the two cells below, or in the file itself. They are tests: they must pass
+# on a correct DocChat and fail on a broken one.
 
-# %%
-focused = ["tests/api/test_deps.py", "tests/api/test_health.py"]
-suite = subprocess.run(
-    [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-x",
-        "-o",
-        "addopts=",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "pytest_timeout",
-        *focused,
-    ],
-    cwd=project_root(),
-    env=os.environ | {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
-    capture_output=True,
-    text=True,
-    timeout=300,
-)
-print("DocChat's tests passed:", suite.returncode == 0)
-assert suite.returncode == 0, suite.stdout[-3000:] + suite.stderr[-2000:]
+# %% build="tests/test_api.py:test_a_new_document_is_accepted_and_pending,test_a_document_can_be_read_back_by_its_id,test_an_unknown_id_is_a_json_404,test_pages_skip_and_limit"  # noqa: E501
+
+# %% build="tests/test_api.py:test_a_page_out_of_bounds_is_a_422_that_names_the_parameter,test_a_deleted_document_is_gone,test_a_document_becomes_ready_and_answers_questions,test_an_empty_question_is_a_422"  # noqa: E501
 
 # %% [markdown]
-# > **Interview probe.** *"How do you test an endpoint that calls an LLM?"* Not against the real
-# > API: the client is a dependency (`get_llm`), the test overrides it with a fake that answers
-# > instantly and records what it received, and a separate test drives the real client against a
-# > fake HTTP server to cover timeouts and 5xx answers.
-#
+# Run them yourself in a terminal with `python -m pytest my_docchat/tests`. The check does
+# more: it runs your tests on the reference DocChat, where they must pass, and then on copies of
+# it with one bug each (an id off by one, a page that ignores `skip`, a 404 that answers
+# `200 null`...), where the test about that promise must fail. It runs pytest a few times, so it
+# takes a little while.
+
+# %%
+from docchat_lab.notebook import check
+
+check("08")
+
+# %% [markdown]
 # ## Your turn
-
-# %% [markdown]
-# Open **`exercises/ex08_testing.py`** in JupyterLab (double-click it in the file browser on
-# the left). Write the tests this time. `exercises/ex08_testing.py` specifies a small documents API;
-# write pytest tests for it, each taking the `client` argument (it behaves like `TestClient`).
 #
-# The checks run your tests against the correct app, where they must all pass, and against copies
-# that each carry one bug from this lesson: a `get_db` that never closes, a missing 404, a wrong
-# status code, CORS that allows every origin, an unbounded `limit`. Each bug your tests catch
-# scores. Your tests cannot see which copy they are talking to, so only real checks of behaviour
-# count.
+# Make every check above pass. In a terminal (File → New → Terminal): `docchat-lab watch 08`
+# checks again each time you save, `docchat-lab progress` shows which stages pass, and
+# `docchat-lab reset 08` puts stage 08 back to its stubs (your version is kept in
+# `.docchat-lab/history/`).
 #
-# Run the next cell after each change. It runs the checks in a fresh process, so you never need
-# to restart the kernel, and tells you for each check what was called, what came back, what was
-# expected, and a hint. Until you start, every check says "not done yet".
+# **Extra practice** (optional, not part of your DocChat): `exercises/ex08_testing.py` asks for
+# tests of a small app, graded by the bugs they catch. Check it with `check("ex08")` in a cell, or
+# `docchat-lab check ex08` in a terminal.
 #
-# Or keep a terminal open beside the file (File → New → Terminal): `docchat-lab watch ex08`
-# checks again each time you save. `docchat-lab progress` shows which exercises pass so far,
-# and `docchat-lab reset ex08` starts over (every earlier version is kept).
-#
-# <!-- exercise: ex08_testing -->
-
-# %%
-from docchat_lab.learner_check import check
-
-check("ex08")
-
-# %% [markdown]
 # ## Recap
 #
 # - `TestClient` calls the app in-process through `httpx2` (install `httpx2`, not `httpx`, on
@@ -833,3 +785,16 @@ check("ex08")
 #   `build_engine` applies both for `sqlite://`.
 # - pytest fixtures are setup/teardown by name (with `yield`); `parametrize` turns one test into
 #   several.
+# - Your tests are good when they pass on a correct app **and** fail on a broken one: a test
+#   that cannot fail proves nothing.
+#
+# ## Further reading
+#
+# - FastAPI: [Testing](https://fastapi.tiangolo.com/tutorial/testing/),
+#   [Testing events: lifespan](https://fastapi.tiangolo.com/advanced/testing-events/),
+#   [Testing dependencies with overrides](https://fastapi.tiangolo.com/advanced/testing-dependencies/),
+#   [Lifespan events](https://fastapi.tiangolo.com/advanced/events/).
+# - Starlette: [TestClient](https://www.starlette.io/testclient/).
+# - SQLAlchemy: [Using a memory database in multiple threads](https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#using-a-memory-database-in-multiple-threads).
+# - pytest: [Fixtures](https://docs.pytest.org/en/stable/how-to/fixtures.html),
+#   [Parametrizing tests](https://docs.pytest.org/en/stable/how-to/parametrize.html).

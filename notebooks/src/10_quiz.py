@@ -101,15 +101,10 @@ print("answer key verified:", result.total, "questions, one correct choice each,
 # endpoint ask for it), injected wherever it is declared, and swappable in a test.
 
 # %%
-# erratum Q1: Depends is reusable per-request logic that FastAPI builds, injects, and tests can swap
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
-
-q1 = quiz.question(1)
-assert "per-request" in q1.choices[q1.correct]
-assert "dependency_overrides" in q1.choices[q1.correct]
 
 calls = []
 
@@ -130,6 +125,12 @@ app = FastAPI()
 def me(user: Annotated[str, Depends(current_user)], audit: Annotated[str, Depends(audit_line)]):
     return {"user": user, "audit": audit}
 
+
+# %%
+# erratum Q1: Depends is reusable per-request logic that FastAPI builds, injects, and tests can swap
+q1 = quiz.question(1)
+assert "per-request" in q1.choices[q1.correct]
+assert "dependency_overrides" in q1.choices[q1.correct]
 
 with TestClient(app) as client:
     first, second = client.get("/me").json(), client.get("/me").json()
@@ -152,15 +153,7 @@ assert swapped == {"user": "test-user", "audit": "read by test-user"}
 # events shows *when* the cleanup ran relative to the response, for the three cases:
 
 # %%
-# erratum Q2: cleanup after yield always runs; before the response if it raised or scope="function"
 from fastapi import BackgroundTasks, HTTPException
-
-q2 = quiz.question(2)
-correct_text = q2.choices[q2.correct]
-assert "after the background tasks" in correct_text
-assert 'scope="function"' in correct_text
-assert q2.choices["b"] == "After the response has been sent, in every case."  # the lesson's answer
-assert q2.correct != "b"
 
 events = []
 
@@ -186,6 +179,7 @@ class RecordResponseSent:
         await self.app(scope, receive, recording_send)
 
 
+# %%
 order_app = FastAPI()
 order_app.add_middleware(RecordResponseSent)
 
@@ -207,6 +201,15 @@ def raises(_: Annotated[None, Depends(resource)]):
     events.append("endpoint")
     raise HTTPException(404, "no such thing")
 
+
+# %%
+# erratum Q2: cleanup after yield always runs; before the response if it raised or scope="function"
+q2 = quiz.question(2)
+correct_text = q2.choices[q2.correct]
+assert "after the background tasks" in correct_text
+assert 'scope="function"' in correct_text
+assert q2.choices["b"] == "After the response has been sent, in every case."  # the lesson's answer
+assert q2.correct != "b"
 
 orders = {}
 with TestClient(order_app) as client:
@@ -236,14 +239,9 @@ assert orders["/function-scope"][1] == [
 # gets its 200 and its data, only without the header that would let a page read it.
 
 # %%
-# erratum Q3: CORS exists because of the browser's same-origin policy; another port, another origin
 from urllib.parse import urlsplit
 
 from fastapi.middleware.cors import CORSMiddleware
-
-q3 = quiz.question(3)
-assert "same-origin policy" in q3.choices[q3.correct]
-assert "preflight" in q3.choices[q3.correct]
 
 
 def origin(url: str) -> tuple[str, str | None, int | None]:
@@ -267,6 +265,12 @@ def documents():
     hits.append("endpoint ran")
     return [{"id": 1}]
 
+
+# %%
+# erratum Q3: CORS exists because of the browser's same-origin policy; another port, another origin
+q3 = quiz.question(3)
+assert "same-origin policy" in q3.choices[q3.correct]
+assert "preflight" in q3.choices[q3.correct]
 
 preflight = {"Access-Control-Request-Method": "GET"}
 with TestClient(api) as client:
@@ -307,15 +311,11 @@ assert hits == ["endpoint ran"]
 # waits overlapped is a yes/no answer that does not depend on the machine's speed.
 
 # %%
-# erratum Q4: async def helps only when the handler awaits I/O
 import asyncio
 import itertools
 import time
 
 import httpx2
-
-q4 = quiz.question(4)
-assert "awaits I/O" in q4.choices[q4.correct]
 
 waits = FastAPI()
 spans: list[tuple[float, float]] = []
@@ -340,6 +340,12 @@ def sync_in_threadpool():
     begin = time.perf_counter()
     time.sleep(0.2)
     spans.append((begin, time.perf_counter()))
+
+
+# %%
+# erratum Q4: async def helps only when the handler awaits I/O
+q4 = quiz.question(4)
+assert "awaits I/O" in q4.choices[q4.correct]
 
 
 async def four_at_once(path: str) -> bool:

@@ -466,3 +466,14 @@ def test_delete_document_twice_returns_404_the_second_time(client: TestClient) -
 
     assert client.delete(f"/documents/{created['id']}").status_code == 204
     assert client.delete(f"/documents/{created['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("content", ["", " \n\t "], ids=["empty", "blank"])
+def test_empty_content_is_a_422_that_reads_as_a_sentence(client: TestClient, content: str) -> None:
+    response = client.post("/documents/", json={"title": "Kettle", "content": content})
+
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "content"]
+    assert error["msg"] == "The content is empty: send the document's text, not only spaces"
+    assert "pattern" not in response.text

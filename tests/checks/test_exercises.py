@@ -121,3 +121,18 @@ def test_fixture_of_my_own(created):
 """
     result = run_exercise(sandbox, exercise, {exercise.file: (source + extra).encode()})
     assert result.score == exercise.points, _failures(result)
+
+
+def test_testing_exercise_accepts_a_test_that_reads_the_422s_location(sandbox: Sandbox) -> None:
+    """limit=101 is the 422 notebooks 01 and 09 teach: its detail names query.limit."""
+    exercise = next(e for e in exercises() if e.id == "ex08")
+    source = (SOLUTIONS / exercise.file).read_text(encoding="utf-8")
+    extra = """
+
+def test_limit_101_names_the_parameter(client):
+    response = client.get("/documents/?limit=101")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "limit"]
+"""
+    result = run_exercise(sandbox, exercise, {exercise.file: (source + extra).encode()})
+    assert result.score == exercise.points, _failures(result)

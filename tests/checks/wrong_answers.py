@@ -35,6 +35,20 @@ WRONG_ANSWERS = [
     ),
     wrong(
         "ex01",
+        "a pagination that refuses every request",
+        "    return Page(skip=skip, limit=limit)",
+        '    raise HTTPException(422, "bad page")',
+        {
+            "test_pagination_defaults",
+            "test_pagination_reads_the_query",
+            "test_pagination_rejects_negative_skip",
+            "test_pagination_limit_bounds",
+            "test_annotated_aliases_work_in_a_route",
+        },
+        "expected 200",
+    ),
+    wrong(
+        "ex01",
         "a hard-coded key instead of the overridable dependency",
         "if x_api_key not in keys:",
         'if x_api_key != "dev-key":',
@@ -180,6 +194,30 @@ WRONG_ANSWERS = [
         "elapsed_ms = time.perf_counter() - start",
         {"test_timing_header_is_in_milliseconds"},
         "seconds",
+    ),
+    wrong(
+        "ex05",
+        "credentials always allowed, whatever allow_credentials says",
+        "        allow_credentials=allow_credentials,\n        allow_methods",
+        "        allow_credentials=True,\n        allow_methods",
+        {"test_credentials_only_when_allowed"},
+        "allow_credentials=False",
+    ),
+    wrong(
+        "ex05",
+        "an add_cors that checks the origins and adds no CORS at all",
+        "    app.add_middleware(\n        CORSMiddleware,\n        allow_origins=origins,",
+        "    return\n"
+        "    app.add_middleware(\n        CORSMiddleware,\n        allow_origins=origins,",
+        {
+            "test_preflight_from_an_allowed_origin",
+            "test_preflight_from_another_origin_is_refused",
+            "test_allowed_origin_can_read_a_simple_request",
+            "test_other_origin_still_gets_the_data_but_no_header",
+            "test_127_0_0_1_and_another_port_are_other_origins",
+            "test_credentials_only_when_allowed",
+        },
+        "expected",
     ),
     wrong(
         "ex05",

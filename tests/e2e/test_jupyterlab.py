@@ -103,7 +103,13 @@ def _clean_environ() -> dict[str, str]:
     """This process's environment, minus what would point the lab elsewhere."""
     import os
 
-    skip = {"DOCCHAT_LAB_ROOT", "PYTHONPATH", "JUPYTER_PATH", "JUPYTER_DATA_DIR"}
+    skip = {
+        "DOCCHAT_LAB_ROOT",
+        "DOCCHAT_LAB_EDITION",
+        "PYTHONPATH",
+        "JUPYTER_PATH",
+        "JUPYTER_DATA_DIR",
+    }
     return {k: v for k, v in os.environ.items() if k not in skip}
 
 
@@ -261,3 +267,48 @@ def test_a_jupyterlab_terminal_runs_docchat_lab_check(lab: Lab, page, tmp_path: 
     shown = page.evaluate(text)
     assert "command not found" not in shown
     assert "✘ router serves its paths under the prefix once" in shown  # the stub's checks
+
+
+def _reference_build_cell(relative: str, names: list[str]) -> str:
+    """What a learner who got the stage right types into its build cell."""
+    from docchat_lab.stages import definitions, package
+
+    text = package.snapshot(package.LAST_STAGE)[relative]
+    bodies = [definitions.source_of(text, name) or "" for name in names]
+    return f"%%build {relative}\n" + "\n\n".join(b.rstrip("\n") + "\n" for b in bodies)
+
+
+@pytest.mark.timeout(420)
+def test_a_learner_fills_in_a_build_step_and_its_check_passes(
+    lab: Lab, page, tmp_path: Path
+) -> None:
+    notebook = "01_dependencies.ipynb"
+    page.goto(lab.url(f"/tree/notebooks/{notebook}"), timeout=60_000)
+    panel = page.locator(".jp-NotebookPanel").first
+    panel.wait_for(timeout=60_000)
+    _wait_for_idle_kernel(page, lab, notebook)
+    # The cells before the build step: the kernel's setup creates the learner's package.
+    _run_all(page)
+    done = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]
+        .every(p => /\\[\\d+\\]/.test(p.textContent))"""
+    page.wait_for_function(done, timeout=240_000)
+    mine = lab.project / "my_docchat" / "api" / "deps.py"
+    stub = 'NotImplementedError("stage 01: pagination() is not written yet")'
+    assert stub in mine.read_text(encoding="utf-8")
+    # Type the answer into the build cell, as a learner would, and run it.
+    build = panel.locator(".jp-CodeCell", has_text="%%build api/deps.py").first
+    build.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(_reference_build_cell("api/deps.py", ["pagination", "get_document"]))
+    page.keyboard.press("Shift+Enter")
+    build.locator(".jp-OutputArea-output", has_text="Wrote").wait_for(timeout=120_000)
+    assert stub not in mine.read_text(encoding="utf-8")
+    # Its check, run again from the notebook, now passes.
+    checked = panel.locator(".jp-CodeCell", has_text='check("01")').first
+    checked.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    try:
+        checked.locator(".jp-OutputArea-output", has_text="10/10 points").wait_for(timeout=180_000)
+    except Exception:
+        page.screenshot(path=str(tmp_path / "build-step.png"))
+        pytest.fail(f"the check did not pass: {checked.inner_text()[-1500:]!r}")

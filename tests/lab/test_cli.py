@@ -27,7 +27,7 @@ def test_check_a_broken_function_names_it_and_what_was_wrong(tmp_path: Path) -> 
 
 
 def test_check_json_output_for_the_notebook(tmp_path: Path) -> None:
-    done = run_lab("check", "1", "--json", "--dir", str(ROOT / "solutions"))
+    done = run_lab("check", "ex01", "--json", "--dir", str(ROOT / "solutions"))
     assert done.returncode == 0, done.stderr
     [result] = json.loads(done.stdout)
     assert result["exercise"] == "ex01"
@@ -37,7 +37,7 @@ def test_check_json_output_for_the_notebook(tmp_path: Path) -> None:
 def test_check_unknown_exercise_and_missing_folder_are_clear(tmp_path: Path) -> None:
     unknown = run_lab("check", "ex99")
     assert unknown.returncode == 2
-    assert "no exercise 'ex99'" in unknown.stderr
+    assert "no stage or exercise 'ex99'" in unknown.stderr
     missing = run_lab("check", "ex01", "--dir", str(tmp_path / "nope"))
     assert missing.returncode == 2
     assert "no folder" in missing.stderr

@@ -58,3 +58,22 @@ def test_source_view_reads_the_file_and_shows_a_project_path() -> None:
     assert view._repr_markdown_().startswith("**`docchat/api/deps.py, lines ")
     lines = Path("docchat/api/deps.py").read_text().splitlines()
     assert lines[view.first_line - 1].startswith("async def get_db(")
+
+
+def test_an_erratum_cell_counts_only_a_real_assert_statement() -> None:
+    from docchat_lab.errata_map import asserts
+
+    assert asserts("x = 1\nassert x == 1\n")
+    assert asserts("%%time\nassert True\n")
+    assert not asserts("# assert this in a comment\nprint(1)\n")
+    assert not asserts('print("assert")\n')
+    assert not asserts("def f(:\n    assert 1\n")
+
+
+def test_the_app_names_httpx2_as_itself() -> None:
+    # Source views show the app's code: `import httpx2 as httpx` made them say httpx.AsyncClient
+    # while the text says httpx2.
+    import re
+
+    for path in Path("docchat").rglob("*.py"):
+        assert not re.search(r"import httpx2 as ", path.read_text()), path

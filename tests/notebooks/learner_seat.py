@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="only notebooks whose name contains one of these")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks at once (default: 2)")
     args = parser.parse_args(argv)
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9A][0-9]_*.ipynb"))
     chosen = [nb for nb in notebooks if not args.names or any(n in nb.stem for n in args.names)]
     print(f"learner's seat: {len(chosen)} notebooks on Python {sys.version.split()[0]}", flush=True)
     failed = 0

@@ -26,13 +26,14 @@ EXPECTED = [
     "08_testing",
     "09_docchat_capstone",
     "10_quiz",
+    "A1_event_loops_in_jupyter",
 ]
 # What a machine leaves in outputs: its folders, its packages, its ephemeral ports (the lesson's
 # example origins, :3000 or :8000, are the same everywhere).
 MACHINE = re.compile(
     r"(/tmp/|/root/|/home/|/Users/|site-packages|(127\.0\.0\.1|localhost):[1-6]\d{4}\b)"
 )
-FIRST_CELL = ('warnings.simplefilter("error")', "setup()")
+FIRST_CELL = ('warnings.simplefilter("error")', "setup(")
 
 
 def test_notebooks_follow_the_lesson_in_order() -> None:
@@ -74,6 +75,10 @@ def test_notebook_opens_with_a_title_and_the_setup_cell(source: Path, notebook: 
     first_code = next(c for c in cells if c.cell_type == "code")
     for needed in FIRST_CELL:
         assert needed in first_code.source, f"the first code cell lacks {needed}"
+    # A notebook that builds a stage says which, so the learner's package is made and checked.
+    number = notebook.stem[:2]
+    if number.isdigit() and 1 <= int(number) <= 8:
+        assert f"setup(stage={int(number)})" in first_code.source
 
 
 def test_every_erratum_is_shown_by_a_cell_that_asserts_it() -> None:
@@ -84,3 +89,16 @@ def test_errata_map_in_the_docs_is_current() -> None:
     current = render_map(find_demonstrations(NOTEBOOKS))
     stored = (ROOT / "docs" / "errata-map.md").read_text(encoding="utf-8")
     assert stored == current, "regenerate it: docchat-lab errata-map"
+
+
+MAX_CELL_LINES = 40
+
+
+@pytest.mark.parametrize(("source", "notebook"), PAIRS, ids=[s.stem for s, _ in PAIRS])
+def test_no_code_cell_is_longer_than_40_lines(source: Path, notebook: Path) -> None:
+    long_cells = [
+        f"cell {index}: {len(cell.source.splitlines())} lines, starting {cell.source[:60]!r}"
+        for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells)
+        if cell.cell_type == "code" and len(cell.source.splitlines()) > MAX_CELL_LINES
+    ]
+    assert long_cells == [], "split these cells, or move their machinery into docchat_lab"

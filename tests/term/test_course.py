@@ -20,7 +20,7 @@ timezone = "Europe/Paris"
 
 [due]
 ex01 = 2026-03-02T23:59:00
-3 = "2026-03-16"
+ex03 = "2026-03-16"
 
 [[extension]]
 learner = "grace"
@@ -46,7 +46,7 @@ def test_a_full_course_file_is_read(tmp_path: Path) -> None:
     assert [learner.id for learner in course.learners] == ["ada", "grace"]
     assert course.learner("grace") is not None
     assert course.learner("grace").email == "grace@example.edu"  # type: ignore[union-attr]
-    # A time without an offset is in the course's timezone; "3" is unit ex03's number.
+    # A time without an offset is in the course's timezone; a unit is named by its id.
     assert course.due["ex01"] == datetime(2026, 3, 2, 23, 59, tzinfo=PARIS)
     # A bare date means its last second.
     assert course.due["ex03"] == datetime(2026, 3, 16, 23, 59, 59, tzinfo=PARIS)
@@ -96,7 +96,7 @@ def test_overrides_file_beside_the_course_is_found(tmp_path: Path) -> None:
         (("[late]", "[late]\npercent_per_days = 3"), "percent_per_days"),
         (('timezone = "Europe/Paris"', 'timezone = "Mars/Olympus"'), "Mars/Olympus"),
         (("ex01 = 2026", "ex99 = 2026"), "ex99"),
-        (('3 = "2026-03-16"', '3 = "next tuesday"'), "next tuesday"),
+        (('ex03 = "2026-03-16"', 'ex03 = "next tuesday"'), "next tuesday"),
         (('policy = "percent_per_day"', 'policy = "half"'), "half"),
         (("percent_per_day = 15", "percent_per_day = 150"), "percent_per_day"),
         (('learner = "grace"', 'learner = "gracie"'), "gracie"),
@@ -105,7 +105,7 @@ def test_overrides_file_beside_the_course_is_found(tmp_path: Path) -> None:
         (('email = "grace@example.edu"', 'email = "grace"'), "has no @"),
         (("[course]", 'nickname = "x"\n[course]'), "nickname"),
         (("[late]", "[late\n"), "not valid TOML"),
-        (("3 = ", 'learner = [{ id = "x" }]\n3 = '), "move it above"),
+        (("ex03 = ", 'learner = [{ id = "x" }]\nex03 = '), "move it above"),
     ],
 )
 def test_mistakes_are_refused_with_a_message_that_names_them(

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from docchat_lab.grading.gradescope import build_autograder
+from docchat_lab.grading.manifest import graded_units
+from docchat_lab.stages import package
 from tests.term import formats
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +54,7 @@ def test_run_autograder_writes_results_json(autograder: Path, tmp_path: Path) ->
     with zipfile.ZipFile(autograder) as archive:
         archive.extractall(root / "source")
     shutil.copytree(ROOT / "solutions", root / "submission")  # the reference answers
+    package.write_snapshot(package.LAST_STAGE, root / "submission")
     env = {
         **os.environ,
         "AUTOGRADER_ROOT": str(root),
@@ -83,5 +86,6 @@ def test_run_autograder_writes_results_json(autograder: Path, tmp_path: Path) ->
     assert sum(t["max_score"] for t in ex01) == pytest.approx(10)
     assert hidden[0]["max_score"] == pytest.approx(2)
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]), abs=0.05)
-    assert data["score"] == pytest.approx(80 - 2, abs=0.05)
+    full = sum(e.points for e in graded_units())
+    assert data["score"] == pytest.approx(full - 2, abs=0.05)
     assert "hidden checks may run too" in data["output"]  # every public check passed

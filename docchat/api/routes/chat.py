@@ -33,7 +33,12 @@ def _retrieve(session: Session, body: AskRequest) -> list[Hit]:
     },
 )
 async def ask(body: AskRequest, session: SessionDep, llm: LLMDep) -> AskResponse:
-    """Answer a question from the best-matching passages, citing them."""
+    """Answer a question from the best-matching passages, citing them.
+
+    Retrieve the hits with `await db_read(_retrieve, session, body)`, await the LLM client's
+    answer, and return it with one Source per hit, numbered from 1 in the order found.
+    """
+    ### BEGIN SOLUTION 04
     # The search runs on a database thread; its connection is back before the LLM is
     # awaited, so a slow answer holds none (bench/async_chat.py).
     hits = await db_read(_retrieve, session, body)
@@ -51,3 +56,4 @@ async def ask(body: AskRequest, session: SessionDep, llm: LLMDep) -> AskResponse
         for n, hit in enumerate(hits, start=1)
     ]
     return AskResponse(answer=answer, sources=sources)
+    ### END SOLUTION

@@ -88,13 +88,20 @@ async def create_document(
     settings: SettingsDep,
     tasks: BackgroundTasks,
 ) -> Document:
-    """Store a document from JSON and process it in the background (202: poll its status)."""
+    """Store a document from JSON and process it in the background (202: poll its status).
+
+    Content longer than settings.max_upload_bytes (in UTF-8 bytes) is a 413 from _too_large.
+    Store it with `await db_write(_store, session, title, content)`, then queue
+    `process_document(document.id, sessions, settings)` on `tasks`, and return the document.
+    """
+    ### BEGIN SOLUTION 03
     size = len(body.content.encode("utf-8"))
     if size > settings.max_upload_bytes:
         raise _too_large(f"content is {size} bytes", settings.max_upload_bytes)
     document = await db_write(_store, session, body.title, body.content)
     tasks.add_task(processor, document.id)
     return document
+    ### END SOLUTION
 
 
 @router.post(
@@ -163,14 +170,18 @@ def page_of_documents(session: Session, page: Page) -> list[Document]:
 
 @router.get("/", response_model=list[DocumentOut])
 async def list_documents(session: SessionDep, page: PageDep) -> list[Document]:
-    """List documents by id, a page at a time."""
+    """List documents by id, a page at a time: `page_of_documents` on a database thread."""
+    ### BEGIN SOLUTION 03
     return await db_read(page_of_documents, session, page)
+    ### END SOLUTION
 
 
 @router.get("/{document_id:int}", response_model=DocumentOut, responses=NOT_FOUND)
 async def read_document(document: DocumentDep) -> Document:
-    """One document and its processing status."""
+    """One document and its processing status (get_document has already found it, or 404)."""
+    ### BEGIN SOLUTION 03
     return document
+    ### END SOLUTION
 
 
 def _chunks(session: Session, document_id: int, page: Page) -> list[Chunk]:
@@ -232,6 +243,8 @@ def _delete(session: Session, document_id: int) -> None:
 
 @router.delete("/{document_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_document(document: DocumentDep, session: SessionDep) -> Response:
-    """Delete a document; its chunks and their index entries go with it."""
+    """Delete a document (`_delete` on the write thread); its chunks go with it. 204, no body."""
+    ### BEGIN SOLUTION 03
     await db_write(_delete, session, document.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+    ### END SOLUTION

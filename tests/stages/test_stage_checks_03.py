@@ -1,0 +1,106 @@
+"""Stage 03's checks: the reference's routes pass (at stage 03 and in the finished package),
+the stubs are "not written yet", and each realistic wrong route fails the checks it should."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from docchat_lab.grading.sandbox import Sandbox
+from tests.stages.stage_answers import (
+    WrongAnswer,
+    expect_wrong_answer_caught,
+    failures,
+    run_stage,
+    snapshot_files,
+    wrong,
+)
+
+STAGE = 3
+
+ROUTES = "api/routes/documents.py"
+QUEUE = "tasks.add_task(process_document, document.id, sessions, settings)\n    return document"
+QUEUED = {"test_create_document_queues_processing_of_its_id"}
+LIST = "async def list_documents(session: SessionDep, page: PageDep) -> list[Document]:"
+
+WRONG = [
+    wrong(
+        "counts characters, not bytes",
+        ROUTES,
+        'size = len(body.content.encode("utf-8"))',
+        "size = len(body.content)",
+        {"test_content_over_the_byte_limit_is_a_413"},
+        "count bytes, not characters",
+    ),
+    wrong(
+        "hands the task the request's session",
+        ROUTES,
+        QUEUE,
+        QUEUE.replace("document.id, sessions", "document.id, session"),
+        QUEUED,
+        "a Session as its second argument; expected the app's session factory",
+    ),
+    wrong(
+        "hands the task the ORM object",
+        ROUTES,
+        QUEUE,
+        QUEUE.replace("document.id, sessions", "document, sessions"),
+        QUEUED,
+        "with a Document as its first argument; expected the new document's id",
+    ),
+    wrong("queues nothing", ROUTES, QUEUE, "return document", QUEUED, "queued 0"),
+    wrong(
+        "ignores the page",
+        ROUTES,
+        "return await db_read(page_of_documents, session, page)",
+        "return await db_read(page_of_documents, session, Page(skip=0, limit=100))",
+        {"test_list_documents_pages_in_id_order"},
+        "GET /documents/?skip=",
+    ),
+    # The review's bug: a hand-made string detail instead of FastAPI's 422 (a check reading
+    # detail[0]["loc"] must say what it got, never fail with a TypeError).
+    wrong(
+        "checks the limit by hand, with a string detail",
+        ROUTES,
+        LIST + '\n    """List documents by id, a page at a time: `page_of_documents` on a database '
+        'thread."""\n    return await db_read(page_of_documents, session, page)',
+        "async def list_documents(session: SessionDep, skip: int = 0, limit: int = 20) -> list:\n"
+        "    if limit > 100:\n"
+        "        raise HTTPException(422, 'limit must be at most 100')\n"
+        "    return await db_read(page_of_documents, session, Page(skip=skip, limit=limit))",
+        {"test_a_limit_over_100_is_a_422_at_query_limit"},
+        "detail[0]['loc'] gave None; expected ['query', 'limit']",
+    ),
+    wrong(
+        "deletes without committing",
+        ROUTES,
+        "await db_write(_delete, session, document.id)",
+        "session.delete(document)",
+        {"test_delete_document_answers_204_then_the_document_is_gone"},
+        "was deleted",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(["stage03_routers_and_app_factory"], mode="none") as box:
+        yield box
+
+
+def test_the_stub_fails_as_not_written_yet(sandbox: Sandbox) -> None:
+    result = run_stage(sandbox, STAGE, snapshot_files(STAGE - 1))
+    assert result.passed == 0
+    assert "not written yet" in result.checks[0].message, failures(result)
+    assert all(c.kind in ("not-implemented", "not-checked") for c in result.checks)
+
+
+@pytest.mark.parametrize("at", [STAGE, 8], ids=["at its stage", "in the finished package"])
+def test_the_reference_passes_every_check(sandbox: Sandbox, at: int) -> None:
+    result = run_stage(sandbox, STAGE, snapshot_files(at))
+    assert result.status == "ok", result.detail
+    assert result.passed == len(result.checks), failures(result)
+
+
+@pytest.mark.parametrize("answer", WRONG, ids=str)
+def test_a_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnswer) -> None:
+    expect_wrong_answer_caught(sandbox, STAGE, answer)
