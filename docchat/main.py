@@ -48,7 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         writes=DatabaseExecutor("docchat-db-write", capacity.write_threads),
     )
     sessions = build_session_factory(engine, **{EXECUTORS: executors})
-    processor = build_processor(settings, sessions)  # here, or on Celery workers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(init_db, engine)
         # Documents a crash left half-done are finished (or queued) before the first
         # request, by one process of the deployment (docchat/queue/recovery.py).
-        await run_in_threadpool(recover_once, sessions, settings, processor)
+        await run_in_threadpool(recover_once, sessions, settings, app.state.processor)
         app.state.llm = build_llm_client(settings)
         app.state.started = True
         try:
@@ -73,7 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
-    app.state.processor = processor
+    # Where a document goes to be processed: this process's threads, or Celery workers. The
+    # routes (ProcessorDep) and the start-up recovery both take it from here.
+    app.state.processor = build_processor(settings, sessions)
     app.state.started = False  # until the lifespan has created the tables
 
     # Each body is counted as it arrives and refused past its limit, before it is parsed.

@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
-import docchat.migrations
+from docchat import migrations
 
 # The revision that matches the schema `create_all` made before there were migrations.
 BEFORE_MIGRATIONS = "0001"
@@ -26,7 +26,7 @@ class SchemaBehindError(RuntimeError):
 
 def _config(connection: Connection | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(Path(docchat.migrations.__file__).parent))
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     config.attributes["connection"] = connection
     return config
 

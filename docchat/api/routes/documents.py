@@ -92,7 +92,8 @@ async def create_document(
 
     Content longer than settings.max_upload_bytes (in UTF-8 bytes) is a 413 from _too_large.
     Store it with `await db_write(_store, session, title, content)`, then queue
-    `process_document(document.id, sessions, settings)` on `tasks`, and return the document.
+    `processor(document.id)` on `tasks` (the app's processor: it opens its own session, here
+    or on a worker), and return the document.
     """
     ### BEGIN SOLUTION 03
     size = len(body.content.encode("utf-8"))
