@@ -237,7 +237,9 @@ def recover(
         settings = _settings(package, params, name)
         handed: list[Any] = []
         if hand_over:
-            outcome = _call(lambda: processing.recover_unfinished(sessions, settings, handed.append))
+            outcome = _call(
+                lambda: processing.recover_unfinished(sessions, settings, handed.append)
+            )
         else:
             outcome = _call(lambda: processing.recover_unfinished(sessions, settings))
         rows = [_row(package, sessions, i) for i in ids]

@@ -52,7 +52,9 @@ WRONG = [
         ROUTES,
         QUEUE,
         "from my_docchat.services.processing import process_document\n\n    "
-        + QUEUE.replace("processor, document.id", "process_document, document.id, session, settings"),
+        + QUEUE.replace(
+            "processor, document.id", "process_document, document.id, session, settings"
+        ),
         QUEUED,
         "called process_document itself; expected it to hand the document to the app's processor",
     ),
