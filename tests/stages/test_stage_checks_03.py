@@ -9,7 +9,7 @@ from tests.stages.stage_answers import (
 STAGE = 3
 
 ROUTES = "api/routes/documents.py"
-QUEUE = "tasks.add_task(process_document, document.id, sessions, settings)\n    return document"
+QUEUE = "tasks.add_task(processor, document.id)\n    return document"
 QUEUED = {"test_create_document_queues_processing_of_its_id"}
 LIST = "async def list_documents(session: SessionDep, page: PageDep) -> list[Document]:"
 
@@ -23,22 +23,41 @@ WRONG = [
         "count bytes, not characters",
     ),
     wrong(
-        "hands the task the request's session",
+        "hands the processor the request's session too",
         ROUTES,
         QUEUE,
-        QUEUE.replace("document.id, sessions", "document.id, session"),
+        QUEUE.replace("document.id)", "document.id, session)"),
         QUEUED,
-        "a Session as its second argument; expected the app's session factory",
+        "expected only the new document's id",
     ),
     wrong(
-        "hands the task the ORM object",
+        "hands the processor the ORM object",
         ROUTES,
         QUEUE,
-        QUEUE.replace("document.id, sessions", "document, sessions"),
+        QUEUE.replace("document.id)", "document)"),
         QUEUED,
-        "with a Document as its first argument; expected the new document's id",
+        "called the processor with ['<",
     ),
-    wrong("queues nothing", ROUTES, QUEUE, "return document", QUEUED, "queued 0"),
+    wrong(
+        "calls process_document itself, with the request's session",
+        ROUTES,
+        QUEUE,
+        "from my_docchat.services.processing import process_document\n\n    "
+        + QUEUE.replace(
+            "processor, document.id", "process_document, document.id, session, settings"
+        ),
+        QUEUED,
+        "called process_document itself; expected it to hand the document to the app's processor",
+    ),
+    wrong(
+        "processes in the route",
+        ROUTES,
+        QUEUE,
+        QUEUE.replace("tasks.add_task(processor, document.id)", "processor(document.id)"),
+        QUEUED,
+        "called the processor inside the route",
+    ),
+    wrong("queues nothing", ROUTES, QUEUE, "return document", QUEUED, "handed 0 documents"),
     wrong(
         "ignores the page",
         ROUTES,

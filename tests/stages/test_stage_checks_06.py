@@ -17,6 +17,12 @@ DATABASE = "test_a_database_failure_sends_it_back_to_pending"
 DELETED = "test_a_document_deleted_before_or_during_processing_is_fine"
 RECOVER = "test_recover_unfinished_processes_pending_and_processing_in_id_order"
 RESTARTED = "test_a_restarted_app_finishes_what_a_crash_left"
+HANDED = "test_recover_unfinished_hands_each_id_to_process_when_given"
+LOOP = (
+    "    for document_id in ids:\n        if process is None:\n"
+    "            process_document(document_id, sessions, settings)\n"
+    "        else:\n            process(document_id)\n"
+)
 UNFINISHED = "select(Document.id).where(Document.status.in_(UNFINISHED)).order_by(Document.id)"
 TRY = "    try:\n        return retry_while_busy("
 
@@ -40,8 +46,8 @@ WRONG = [
     wrong(
         "the route processes the document before it answers",
         "api/routes/documents.py",
-        "    tasks.add_task(process_document, document.id, sessions, settings)\n",
-        "    process_document(document.id, sessions, settings)\n",
+        "    tasks.add_task(processor, document.id)\n",
+        "    processor(document.id)\n",
         {"test_the_202_goes_out_before_processing"},
         "['ready',",
     ),
@@ -50,7 +56,7 @@ WRONG = [
         PROCESSING,
         UNFINISHED,
         UNFINISHED.replace(".in_(UNFINISHED)", " == DocumentStatus.PENDING"),
-        {RECOVER, RESTARTED},
+        {RECOVER, RESTARTED, HANDED},
         "'processing'",
     ),
     wrong(
@@ -58,7 +64,8 @@ WRONG = [
         PROCESSING,
         UNFINISHED,
         UNFINISHED.replace(".in_(UNFINISHED)", " != DocumentStatus.READY"),
-        {RECOVER, RESTARTED},
+        # The app's processor leaves a finished document alone: the restarted app is right.
+        {RECOVER, HANDED},
         "'failed'",
     ),
     wrong(
@@ -66,16 +73,25 @@ WRONG = [
         PROCESSING,
         UNFINISHED,
         UNFINISHED.replace("order_by(Document.id)", "order_by(Document.id.desc())"),
-        {RECOVER},
-        "the ids it returned",
+        {RECOVER, HANDED},
+        "on documents left",
     ),
     wrong(
-        "recovery returns the ids but processes none of them",
+        "recovery only hands the ids over: with no `process`, nothing is processed",
         PROCESSING,
-        "    for document_id in ids:\n        process_document(document_id, sessions, settings)\n",
-        "",
-        {RECOVER, RESTARTED},
+        LOOP,
+        "    for document_id in ids:\n        if process is not None:\n"
+        "            process(document_id)\n",
+        {RECOVER},
         "[status, chunk_count, error]",
+    ),
+    wrong(
+        "recovery processes every document itself, whatever `process` it is given",
+        PROCESSING,
+        LOOP,
+        "    for document_id in ids:\n        process_document(document_id, sessions, settings)\n",
+        {HANDED},
+        "the ids handed to `process`",
     ),
 ]
 
@@ -83,7 +99,7 @@ WRONG = [
 class TestStage06(StageChecksWithWrongAnswers):
     stage = 6
     harness = "stage06_background_tasks"
-    checks = 8
+    checks = 9
     stub_says = (
         "not written yet: process_document, recover_unfinished in my_docchat/services/processing.py"
     )
