@@ -815,8 +815,15 @@ stage_source("api/routes/documents.py", "page_of_documents", 3)
 # - `list_documents` returns a page (`PageDep`, your stage 01), in id order;
 # - `read_document` returns the document `DocumentDep` (your `get_document`) found;
 # - `delete_document` deletes it and answers 204 with no body.
+#
+# Writing a document first:
 
-# %% build="api/routes/documents.py:create_document,list_documents,read_document,delete_document"
+# %% build="api/routes/documents.py:create_document"
+
+# %% [markdown]
+# Then reading and deleting:
+
+# %% build="api/routes/documents.py:list_documents,read_document,delete_document"
 
 # %% [markdown]
 # Then check them. The checks build two apps with your `create_app`, one empty and one holding
