@@ -22,6 +22,8 @@ BENCHMARKS = (
     "contention",
     "async_chat",
     "ingest_retrieval",
+    "scale_search",
+    "scale_queue",
     "notebook_suite",
     "grading",
     "nbgrader_compare",

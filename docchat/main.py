@@ -26,8 +26,9 @@ from docchat.core.capacity import capacity_for
 from docchat.core.config import Settings, get_settings
 from docchat.core.db import build_engine, build_session_factory, init_db
 from docchat.core.db_executor import EXECUTORS, DatabaseExecutor, DatabaseExecutors
+from docchat.queue.dispatch import build_processor
+from docchat.queue.recovery import recover_once
 from docchat.services.llm import build_llm_client
-from docchat.services.processing import recover_unfinished
 
 DESCRIPTION = """Upload documents, let them be chunked and indexed in the background,
 then ask questions and get answers that cite their sources."""
@@ -37,7 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build a DocChat app. Without `settings`, read them from the environment and `.env`."""
     settings = settings if settings is not None else get_settings()
     capacity = capacity_for(settings)
-    engine = build_engine(settings.database_url, pool_size=capacity.connections)
+    engine = build_engine(
+        settings.database_url,
+        pool_size=capacity.connections,
+        pool_timeout=settings.pool_timeout_s,
+    )
     executors = DatabaseExecutors(
         reads=DatabaseExecutor("docchat-db-read", capacity.read_threads),
         writes=DatabaseExecutor("docchat-db-write", capacity.write_threads),
@@ -50,8 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # connection, and the pool has one for each of them (core/capacity.py).
         to_thread.current_default_thread_limiter().total_tokens = capacity.background_threads
         await run_in_threadpool(init_db, engine)
-        # Documents a crash left half-done are finished before the first request.
-        await run_in_threadpool(recover_unfinished, sessions, settings)
+        # Documents a crash left half-done are finished (or queued) before the first
+        # request, by one process of the deployment (docchat/queue/recovery.py).
+        await run_in_threadpool(recover_once, sessions, settings, app.state.processor)
         app.state.llm = build_llm_client(settings)
         app.state.started = True
         try:
@@ -66,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    # Where a document goes to be processed: this process's threads, or Celery workers. The
+    # routes (ProcessorDep) and the start-up recovery both take it from here.
+    app.state.processor = build_processor(settings, sessions)
     app.state.started = False  # until the lifespan has created the tables
 
     # Each body is counted as it arrives and refused past its limit, before it is parsed.

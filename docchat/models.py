@@ -4,7 +4,17 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Enum, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -20,6 +30,11 @@ class DocumentStatus(enum.StrEnum):
 
 
 UNFINISHED = (DocumentStatus.PENDING, DocumentStatus.PROCESSING)
+
+
+# 64-bit ids on every database. SQLite's INTEGER is already 64 bits, and only a column
+# declared exactly INTEGER can be its AUTOINCREMENT rowid.
+Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def _now() -> datetime:
@@ -47,7 +62,7 @@ class Document(Base):
     # Never reuse the id of a deleted document: a client may still hold it.
     __table_args__ = ({"sqlite_autoincrement": True},)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     status: Mapped[DocumentStatus] = mapped_column(
@@ -79,9 +94,9 @@ class Chunk(Base):
     __tablename__ = "chunks"
     __table_args__ = ({"sqlite_autoincrement": True},)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+        Id, ForeignKey("documents.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)

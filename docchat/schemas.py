@@ -1,5 +1,6 @@
 """The API's request and response bodies."""
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -20,12 +21,22 @@ from docchat.models import DocumentStatus
 MAX_ID = 2**53 - 1
 
 
-def _valid_text(text: str) -> str:
+# Control characters other than tab, line feed, carriage return and form feed: PostgreSQL
+# cannot store NUL at all, and the rest are never text. One rule on every database.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def valid_text(text: str) -> str:
+    """`text` if every database can store it; else a ValueError that says why."""
     # JSON can carry "\ud800", a lone surrogate: not a character, and not storable as UTF-8.
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ValueError(f"is not valid text: a lone surrogate at position {exc.start}") from None
+    if control := _CONTROL.search(text):
+        code, at = ord(control.group()), control.start()
+        allowed = r"only \t \n \r \f allowed"
+        raise ValueError(f"contains control character U+{code:04X} at position {at}; {allowed}")
     return text
 
 
@@ -38,7 +49,7 @@ def _digits_only(value: object) -> object:
 
 def _stripped_text(text: str) -> str:
     # Stripped after the length check, so the limit is on what was sent, as the schema says.
-    stripped = _valid_text(text).strip()
+    stripped = valid_text(text).strip()
     if not stripped:
         raise ValueError("must not be blank")
     return stripped
@@ -53,7 +64,7 @@ def _has_text(text: str) -> str:
     return text
 
 
-ValidText = AfterValidator(_valid_text)
+ValidText = AfterValidator(valid_text)
 Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_stripped_text)]
 Question = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_stripped_text)]
 # A JSON integer, never "4", 4.0 or true.

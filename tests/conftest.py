@@ -56,3 +56,23 @@ def make_client(clean_env: Path) -> Iterator[Callable[..., TestClient]]:
             return stack.enter_context(test_client)
 
         yield build
+
+
+# Real servers (tests/servers): PostgreSQL and Redis, started on first use in a session.
+from tests.servers import (  # noqa: E402
+    empty_postgres_url,
+    postgres_database,
+    postgres_url,
+    postgresql_proc,
+    redis_proc,
+    redis_url,
+)
+
+__all__ = [
+    "empty_postgres_url",
+    "postgres_database",
+    "postgres_url",
+    "postgresql_proc",
+    "redis_proc",
+    "redis_url",
+]

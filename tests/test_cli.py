@@ -78,6 +78,7 @@ def test_serve_runs_the_app_factory_with_uvicorn(
             "host": "0.0.0.0",
             "port": 9123,
             "reload": True,
+            "workers": 1,
             "log_level": "info",
         }
     ]

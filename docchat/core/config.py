@@ -1,7 +1,7 @@
 """DocChat's settings: read once from the environment (prefix DOCCHAT_) and an optional .env."""
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     # The one knob for concurrency: the thread limit and the connection pool both come
     # from it (see docchat.core.capacity), so they cannot be set into a deadlock.
     threads: int = Field(default=8, ge=1, le=256)
+    # How long a request waits for a pooled connection before it answers 503.
+    pool_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # Where documents are processed: in the web process, or on `docchat worker`s (Celery).
+    task_queue: Literal["background", "celery"] = "background"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    # One name for every web process of a deployment (`docchat serve --workers N` sets it):
+    # unfinished documents are recovered once per deployment. Empty: each process alone.
+    deployment: str = Field(default="", max_length=100)
 
     @field_validator("database_url")
     @classmethod

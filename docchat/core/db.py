@@ -7,19 +7,25 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from docchat.core import sqlite
-from docchat.models import Base, Document
-from docchat.services.search_index import create_search_index
+from docchat.core import schema, sqlite
+from docchat.models import Document
 
 
-def build_engine(database_url: str, *, pool_size: int | None = None, **options: Any) -> Engine:
+def build_engine(
+    database_url: str,
+    *,
+    pool_size: int | None = None,
+    pool_timeout: float = 30.0,
+    **options: Any,
+) -> Engine:
     """An engine for the URL. `pool_size` connections and no overflow: sized from the
-    threads that use them (core/capacity.py), a checkout never waits."""
+    threads that use them (core/capacity.py), a checkout never waits; past `pool_timeout`
+    seconds it fails, and the request answers 503 (api/errors.py)."""
     url = make_url(database_url)
     # Error messages never carry the statement's parameters: a document's whole text.
     options.setdefault("hide_parameters", True)
     if pool_size is not None:
-        options.update(pool_size=pool_size, max_overflow=0, pool_timeout=30)
+        options.update(pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout)
     if url.get_backend_name() == "sqlite":
         if url.database in (None, "", ":memory:"):  # one connection, no pool to size
             options.pop("pool_size", None)
@@ -35,9 +41,8 @@ def build_session_factory(engine: Engine, **info: Any) -> sessionmaker[Session]:
 
 
 def init_db(engine: Engine) -> None:
-    """Create the tables and the search index if they do not exist yet."""
-    Base.metadata.create_all(engine)
-    create_search_index(engine)
+    """Make sure the schema is current: migrate SQLite, check any other (core/schema.py)."""
+    schema.prepare(engine)
 
 
 def probe_write(engine: Engine) -> None:

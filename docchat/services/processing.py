@@ -1,6 +1,7 @@
 """Turn a stored document into searchable chunks: the work of the background task."""
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -99,11 +100,16 @@ def _settle(
         return DocumentStatus.PROCESSING
 
 
-def recover_unfinished(sessions: sessionmaker[Session], settings: Settings) -> list[int]:
+def recover_unfinished(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    process: Callable[[int], object] | None = None,
+) -> list[int]:
     """Process again every document a crash or a database failure left unfinished.
 
     That is every `pending` or `processing` document: a failure of the database sends a
     document back to `pending`; a failure of its own makes it `failed`, and it stays so.
+    `process` takes over from `process_document` (docchat/queue: a claim, or a queue).
     Returns the ids it processed, in id order.
     """
     ### BEGIN SOLUTION 06
@@ -114,7 +120,10 @@ def recover_unfinished(sessions: sessionmaker[Session], settings: Settings) -> l
             )
         )
     for document_id in ids:
-        process_document(document_id, sessions, settings)
+        if process is None:
+            process_document(document_id, sessions, settings)
+        else:
+            process(document_id)
     if ids:
         log.info("recovered %d unfinished document(s)", len(ids))
     return ids

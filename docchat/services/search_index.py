@@ -1,4 +1,5 @@
-"""Full-text retrieval over chunks: SQLite FTS5 with bm25, or a portable scan elsewhere."""
+"""Full-text retrieval over chunks: SQLite FTS5 with bm25, PostgreSQL's tsvector with its
+rank (services/search_postgres.py), or a portable scan on any other database."""
 
 import math
 import re
@@ -6,10 +7,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from docchat.models import Chunk, Document, DocumentStatus
+from docchat.services.search_postgres import postgres_rows
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Words so common that matching them says nothing about relevance.
@@ -21,17 +23,6 @@ _STOPWORDS = frozenset(
     ).split()
 )
 _MAX_TERMS = 32
-
-# External-content FTS5 table kept in step with `chunks` by triggers, so deleting a
-# document (and, by cascade, its chunks) also removes them from the index.
-_FTS_DDL = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5("
-    "text, content='chunks', content_rowid='id', tokenize='porter unicode61')",
-    "CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN "
-    "INSERT INTO chunk_fts(rowid, text) VALUES (new.id, new.text); END",
-    "CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN "
-    "INSERT INTO chunk_fts(chunk_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +44,6 @@ def query_terms(question: str) -> list[str]:
     return list(seen)[:_MAX_TERMS]
 
 
-def create_search_index(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.begin() as conn:
-        for statement in _FTS_DDL:
-            conn.execute(text(statement))
-
-
 def search(
     session: Session,
     question: str,
@@ -73,8 +56,12 @@ def search(
     terms = query_terms(question)
     if not terms:
         return []
+    dialect = session.get_bind().dialect.name
     if use_fts is None:
-        use_fts = session.get_bind().dialect.name == "sqlite"
+        use_fts = dialect in ("sqlite", "postgresql")
+    if use_fts and dialect == "postgresql":
+        rows = postgres_rows(session, terms, top_k, document_ids, DocumentStatus.READY.value)
+        return [Hit(r[0], r[1], r[2], r[3], r[4], round(float(r[5]), 6)) for r in rows]
     if use_fts:
         return _search_fts(session, terms, top_k, document_ids)
     return _search_scan(session, terms, top_k, document_ids)

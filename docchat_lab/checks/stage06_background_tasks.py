@@ -265,6 +265,31 @@ def test_recover_unfinished_processes_pending_and_processing_in_id_order(ex: Sub
 
 
 @about("recover_unfinished")
+def test_recover_unfinished_hands_each_id_to_process_when_given(ex: Subject) -> None:
+    documents = _left_behind()
+    result = ex.call("recover", documents=documents, hand_over=True)
+    call = "recover_unfinished(sessions, settings, process)"
+    expect(result["raised"] is None, f"{call} raised {result['raised']}")
+    unfinished = [
+        i for i, d in zip(result["ids"], documents, strict=True) if d["status"] not in FINISHED
+    ]
+    statuses = [d["status"] for d in documents]
+    expect_equal(
+        result["handed"],
+        unfinished,
+        f"{call} on documents left {statuses}: the ids handed to `process` (a queue, say), "
+        "in order",
+    )
+    expect_equal(result["returned"], unfinished, f"{call}: the ids it returned")
+    left = [row.get("status") for row in result["rows"]]
+    expect_equal(
+        left,
+        [d["status"] for d in documents],
+        f"{call}: the statuses afterwards (`process` does the work, so nothing changes here)",
+    )
+
+
+@about("recover_unfinished")
 def test_a_restarted_app_finishes_what_a_crash_left(ex: Subject) -> None:
     documents = ex.params["left_behind"]
     response = ex.get("/documents/?limit=100", app="restarted")

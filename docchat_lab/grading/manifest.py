@@ -98,39 +98,38 @@ def checks_in(module: ModuleType) -> list[tuple[str, CheckFunction]]:
 
 @cache
 def exercises() -> tuple[Exercise, ...]:
-    data = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
-    return tuple(
-        Exercise(
-            id=item["id"],
-            slug=item["slug"],
-            title=item["title"],
-            notebook=item["notebook"],
-            points=float(item["points"]),
-            hint=item["hint"],
-            hints=dict(item.get("hints", {})),
-        )
-        for item in data.get("exercise", [])
-    )
+    """The drills: separate small apps, one file each."""
+    return _read(MANIFEST, "exercise")
 
 
 @cache
 def stages() -> tuple[Exercise, ...]:
     """The stages of the learner's own DocChat, in order."""
-    data = tomllib.loads(STAGES.read_text(encoding="utf-8"))
-    return tuple(
-        Exercise(
-            id=item["id"],
-            slug=item["slug"],
-            title=item["title"],
-            notebook=item["notebook"],
-            points=float(item["points"]),
-            hint=item["hint"],
-            package=data["package"],
-            tiers={name: tuple(tiers) for name, tiers in item.get("hints", {}).items()},
-            min_time_s=float(item.get("min_time_s", 0.0)),
+    return _read(STAGES, "stage")
+
+
+def _read(path: Path, table: str) -> tuple[Exercise, ...]:
+    """A manifest's units; a stage's per-check hints are tiers, a drill's a single hint each."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    package = data.get("package")
+    units = []
+    for item in data.get(table, []):
+        hints = item.get("hints", {})
+        units.append(
+            Exercise(
+                id=item["id"],
+                slug=item["slug"],
+                title=item["title"],
+                notebook=item["notebook"],
+                points=float(item["points"]),
+                hint=item["hint"],
+                hints={} if package else dict(hints),
+                package=package,
+                tiers={n: tuple(t) for n, t in hints.items()} if package else {},
+                min_time_s=float(item.get("min_time_s", 0.0)),
+            )
         )
-        for item in data.get("stage", [])
-    )
+    return tuple(units)
 
 
 def graded_units() -> tuple[Exercise, ...]:

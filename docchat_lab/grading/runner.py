@@ -139,7 +139,7 @@ def _unwritten(exercise: Exercise, files: dict[str, bytes]) -> CheckFailedError 
     """A stage whose own definitions are still stubs: said once, judged from the files."""
     if exercise.package is None:
         return None
-    from docchat_lab.stages.workspace import stubs_left
+    from docchat_lab.stages.workspace import by_file, stubs_left
 
     def read(relative: str) -> str:
         return files.get(f"{exercise.package}/{relative}", b"").decode("utf-8", "replace")
@@ -147,8 +147,8 @@ def _unwritten(exercise: Exercise, files: dict[str, bytes]) -> CheckFailedError 
     left = stubs_left(exercise.number, read)
     if not left:
         return None
-    where = [item.split(": ") for item in left]
-    names = ", ".join(f"{name} in {exercise.package}/{file}" for file, name in where)
+    grouped = by_file(left).items()
+    names = "; ".join(f"{', '.join(n)} in {exercise.package}/{f}" for f, n in grouped)
     return CheckFailedError(f"not written yet: {names}", kind="not-implemented")
 
 

@@ -1,10 +1,12 @@
 """Hosts stage 03: the learner's documents router, served by the learner's own create_app.
 
 Two apps from their factory, each on its own SQLite file: "main" starts empty; "listing" is
-seeded with the judge's documents. The background processing the routes queue is replaced by
-a recorder (processing is stage 06): the judge asks what was queued, and with what.
+seeded with the judge's documents. Each app's processor (app.state.processor, what the routes
+hand a new document to) is replaced by a recorder, and so is process_document (processing is
+stage 06): the judge asks what was handed over, to whom, and how.
 """
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from types import ModuleType
@@ -15,7 +17,15 @@ from fastapi import FastAPI
 from docchat_lab.harness.stage_support import PACKAGE, data_dir, learner, seed_documents
 from docchat_lab.harness.support import warm_fastapi
 
-MODULES = ("models", "core.config", "core.db", "api.deps", "api.routes.documents", "main")
+MODULES = (
+    "models",
+    "core.config",
+    "core.db",
+    "api.deps",
+    "api.routes.documents",
+    "queue.processing",
+    "main",
+)
 REQUIRED = (
     "main:create_app",
     "api.routes.documents:router",
@@ -26,9 +36,8 @@ REQUIRED = (
 )
 __all__ = ["PACKAGE", "apps", "warm_up"]
 
-# The apps built so far, and what their routes queued: the document id, the app whose session
-# factory came with it (None: not an app's factory), and whether the settings were that app's.
-_built: dict[str, FastAPI] = {}
+# What the routes handed over for processing: the arguments, who received them (an app's
+# processor, or process_document called directly), and whether it ran inside the request.
 _queued: list[dict[str, Any]] = []
 
 
@@ -36,19 +45,31 @@ def warm_up() -> None:
     warm_fastapi()
 
 
-def _record(document_id: Any, sessions: Any, settings: Any, *rest: Any) -> None:
-    """Stands in for process_document (stage 06): notes what a route queued."""
-    owner = next((n for n, app in _built.items() if sessions is app.state.sessions), None)
-    _queued.append(
-        {
-            "document_id": document_id
-            if isinstance(document_id, int)
-            else f"a {type(document_id).__name__}",
-            "app": owner,
-            "sessions_type": type(sessions).__name__,
-            "settings_are_the_apps": owner is not None and settings is _built[owner].state.settings,
-        }
-    )
+def _shown(value: Any) -> Any:
+    return value if isinstance(value, int) and not isinstance(value, bool) else repr(value)[:60]
+
+
+def _inline() -> bool:
+    """True on the event loop (called in the route); a queued sync task runs on a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _recorder(receiver: str | None) -> Callable[..., None]:
+    def record(*args: Any, **kwargs: Any) -> None:
+        _queued.append(
+            {
+                "to": receiver or "process_document",
+                "args": [_shown(a) for a in args],
+                "kwargs": sorted(kwargs),
+                "inline": _inline(),
+            }
+        )
+
+    return record
 
 
 def _app(package: ModuleType, params: dict[str, Any], name: str) -> FastAPI:
@@ -60,9 +81,10 @@ def _app(package: ModuleType, params: dict[str, Any], name: str) -> FastAPI:
     app = main.create_app(settings)
     if not isinstance(app, FastAPI):
         raise TypeError(f"create_app() returned {type(app).__name__}, not a FastAPI app")
-    _built[name] = app
-    for module in ("api.routes.documents", "services.processing"):
-        setattr(learner(package, module), "process_document", _record)  # noqa: B010
+    app.state.processor = _recorder(name)
+    for module in ("api.routes.documents", "services.processing", "queue.processing"):
+        if hasattr(learner(package, module), "process_document"):
+            setattr(learner(package, module), "process_document", _recorder(None))  # noqa: B010
     if name == "listing":
         learner(package, "core.db").init_db(app.state.engine)  # the lifespan does it again: no-op
         seed_documents(package, app.state.sessions, params["documents"])

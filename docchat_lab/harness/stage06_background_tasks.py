@@ -218,8 +218,16 @@ def process(package: ModuleType, params: dict[str, Any], content: str, delete: s
     return {**outcome, "id": document_id, "row": row, "orphans": orphans, "problems": problems}
 
 
-def recover(package: ModuleType, params: dict[str, Any], documents: list[dict[str, Any]]) -> Any:
-    """Seed a fresh database with these documents, then call recover_unfinished on it."""
+def recover(
+    package: ModuleType,
+    params: dict[str, Any],
+    documents: list[dict[str, Any]],
+    hand_over: bool = False,
+) -> Any:
+    """Seed a fresh database with these documents, then call recover_unfinished on it.
+
+    `hand_over`: pass a `process` that only notes the ids it is given (what a queue does).
+    """
     name = f"stage06-recover-{next(_RUNS)}"
     _install_chunker(package, params)
     engine, sessions = run_database(package, params, name)
@@ -227,10 +235,21 @@ def recover(package: ModuleType, params: dict[str, Any], documents: list[dict[st
         ids = seed_documents(package, sessions, documents)
         processing = learner(package, "services.processing")
         settings = _settings(package, params, name)
-        outcome = _call(lambda: processing.recover_unfinished(sessions, settings))
-        return {**outcome, "ids": ids, "rows": [_row(package, sessions, i) for i in ids]}
+        handed: list[Any] = []
+        if hand_over:
+            outcome = _call(
+                lambda: processing.recover_unfinished(sessions, settings, handed.append)
+            )
+        else:
+            outcome = _call(lambda: processing.recover_unfinished(sessions, settings))
+        rows = [_row(package, sessions, i) for i in ids]
+        return {**outcome, "ids": ids, "rows": rows, "handed": [_shown(h) for h in handed]}
     finally:
         engine.dispose()
+
+
+def _shown(value: Any) -> Any:
+    return value if isinstance(value, int) and not isinstance(value, bool) else repr(value)[:40]
 
 
 def at_answer(package: ModuleType, params: dict[str, Any], document_id: int) -> Any:

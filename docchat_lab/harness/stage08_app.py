@@ -8,7 +8,10 @@ learns which copy it talks to. Each test gets a new app: its own new database fi
 """
 
 import asyncio
+import ctypes
 import json
+import platform
+import sys
 import tempfile
 import threading
 from collections.abc import MutableMapping
@@ -34,6 +37,10 @@ MAX_LIMIT = 100
 # sandbox's address-space limit: at the default 8 MB of stack each, threads (and so
 # requests) failed at random once enough were alive. 1 MB is plenty for DocChat's threads.
 THREAD_STACK_BYTES = 1024 * 1024
+# glibc gives threads malloc arenas of their own, each reserving 64 MB of address space, up to
+# 8 per core: with the migrations run at each app's start-up, a new thread then hung in start().
+MALLOC_ARENAS = 2
+M_ARENA_MAX = -8  # mallopt's parameter, from glibc's malloc.h
 Pairs = list[tuple[str, str]]
 
 
@@ -187,9 +194,15 @@ class Served:
         return {"requests": self.requests, "tests": self.resets, "diverged": self.diverged}
 
 
+def _few_malloc_arenas() -> None:
+    if sys.platform == "linux" and platform.libc_ver()[0] == "glibc":
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+
+
 def serve(variant: str, folder: Path) -> Served:
     """A copy of DocChat for `variant`: each test's database is a new file in `folder`."""
     threading.stack_size(THREAD_STACK_BYTES)
+    _few_malloc_arenas()
     return Served(variant, folder)
 
 

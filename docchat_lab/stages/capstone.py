@@ -41,17 +41,13 @@ class Served:
 
 
 def _stubs_by_stage(up_to_stage: int) -> list[str]:
-    """One line per stage and file that still has stubs: `stage 02: get_db() in api/deps.py`."""
+    """One line per stage and file that still has stubs: `stage 02: get_db in api/deps.py`."""
     lines, before = [], set[str]()
     for stage in range(1, up_to_stage + 1):
         left = workspace.unwritten(stage)
-        by_file: dict[str, list[str]] = {}
-        for item in left:
-            if item not in before:
-                relative, name = item.split(": ")
-                by_file.setdefault(relative, []).append(f"{name}()")
+        new = workspace.by_file([item for item in left if item not in before])
         before.update(left)
-        for relative, names in by_file.items():
+        for relative, names in new.items():
             lines.append(f"  stage {stage:02d}: {', '.join(names)} in {relative}")
     return lines
 

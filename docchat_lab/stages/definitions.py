@@ -110,6 +110,15 @@ def enclosing_top_level(text: str, solution: Solution) -> str:
     raise DefinitionError(f"no definition around the solution on line {solution.start}")
 
 
+def enclosing_member(text: str, solution: Solution) -> str:
+    """`Class.member` when a marked solution sits in a member of a class, else its top level."""
+    top = enclosing_top_level(text, solution)
+    for member in members(text, top):
+        if member.first <= solution.end and solution.start <= member.last:
+            return member.name
+    return top
+
+
 def replace(text: str, new_code: str, where: str = "<file>") -> tuple[str, list[str]]:
     """`text` with each top-level definition of `new_code` put in place of the one named alike.
 

@@ -1,6 +1,7 @@
 """The learner's package at any stage, generated from the reference `docchat/` and its markers."""
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -61,23 +62,30 @@ def write_snapshot(stage: int, parent: Path, name: str = LEARNER) -> Path:
 
 
 def learner_files(stage: int) -> dict[str, list[str]]:
-    """Relative path -> the names of the definitions the learner writes in `stage`."""
+    """Relative path -> the names of the top-level definitions the learner writes in `stage`."""
+    from docchat_lab.stages.definitions import enclosing_top_level
+
+    return _names_by_file(stage, enclosing_top_level)
+
+
+def learner_members(stage: int) -> dict[str, list[str]]:
+    """Like `learner_files`, but a class's part is named by member: `OpenAIChatClient.answer`."""
+    from docchat_lab.stages.definitions import enclosing_member
+
+    return _names_by_file(stage, enclosing_member)
+
+
+def _names_by_file(
+    stage: int, name_of: Callable[[str, markers.Solution], str]
+) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path, text in reference_sources().items():
         for solution in markers.parse(text, path).solutions():
             if solution.stage == stage:
                 names = found.setdefault(path, [])
-                name = _top_level_name(text, solution)
-                if name not in names:
+                if (name := name_of(text, solution)) not in names:
                     names.append(name)
     return found
-
-
-def _top_level_name(text: str, solution: markers.Solution) -> str:
-    """The top-level definition a solution sits in (a method's class, a function)."""
-    from docchat_lab.stages.definitions import enclosing_top_level
-
-    return enclosing_top_level(text, solution)
 
 
 def stages_touching(path: str) -> list[int]:

@@ -146,10 +146,19 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
+def by_file(left: list[str]) -> dict[str, list[str]]:
+    """`file: name` items grouped: file -> names, in order."""
+    grouped: dict[str, list[str]] = {}
+    for item in left:
+        relative, name = item.split(": ", 1)
+        grouped.setdefault(relative, []).append(name)
+    return grouped
+
+
 def stubs_left(stage: int, read: Callable[[str], str]) -> list[str]:
     """`file: name` of each definition of `stage` that `read(file)` still holds as its stub."""
     left = []
-    for relative, names in package.learner_files(stage).items():
+    for relative, names in package.learner_members(stage).items():
         text = read(relative)
         for name in names:
             stub = stub_of(relative, name)
@@ -157,6 +166,10 @@ def stubs_left(stage: int, read: Callable[[str], str]) -> list[str]:
                 mine = definitions.source_of(text, name, relative)
             except definitions.DefinitionError:
                 continue  # a syntax error is not a stub: the check will say where
-            if stub is not None and (mine is None or mine.strip() == stub.strip()):
+            if stub is None:
+                continue
+            if mine is None:
+                left.append(f"{relative}: {name} (not in the file)")
+            elif mine.strip() == stub.strip():
                 left.append(f"{relative}: {name}")
     return left

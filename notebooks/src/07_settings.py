@@ -339,7 +339,6 @@ print(run.stderr.strip())
 # happily with a missing key and fails later:
 
 # %%
-# erratum 25: with an lru_cache get_settings(), a missing value fails only on first use
 from functools import lru_cache
 from typing import Annotated
 
@@ -365,6 +364,7 @@ def add_routes(app: FastAPI) -> FastAPI:
 # Started with no key at all:
 
 # %%
+# erratum 25: with an lru_cache get_settings(), a missing value fails only on first use
 lazy_app = add_routes(FastAPI())
 get_lab_settings.cache_clear()
 with environ("LAB07_"), TestClient(lazy_app) as client:  # no key, and start-up succeeds

@@ -62,6 +62,7 @@ def crash() -> None:
     raise RuntimeError("boom")
 
 
+# %%
 with TestClient(tiny) as client:
     ok = client.get("/square/12")
     bad = client.get("/square/twelve")
@@ -115,7 +116,6 @@ assert any(line.startswith("httpx2") for line in requires("docchat-lab")), (
 # then falls back to `httpx` and warns. The second run uses `-W error`, as a strict test suite does.
 
 # %%
-# erratum 26: without httpx2, importing TestClient emits StarletteDeprecationWarning
 import subprocess
 import sys
 
@@ -134,6 +134,8 @@ def python(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# %%
+# erratum 26: without httpx2, importing TestClient emits StarletteDeprecationWarning
 default_run = python("-c", WITHOUT_HTTPX2)
 strict_run = python("-W", "error", "-c", WITHOUT_HTTPX2)
 
@@ -210,7 +212,6 @@ assert events_after == ["startup", "shutdown"]
 # says so honestly (503, "the app has not started") instead of "ready":
 
 # %%
-# erratum 27: DocChat without `with`: no tables, no LLM client
 from docchat.core.config import Settings
 from docchat.main import create_app
 
@@ -221,6 +222,8 @@ def test_settings(**overrides: object) -> Settings:
     return Settings(_env_file=None, **values)
 
 
+# %%
+# erratum 27: DocChat without `with`: no tables, no LLM client
 lesson_style = TestClient(create_app(test_settings()))  # no `with`
 listing = lesson_style.get("/documents/")
 ready = lesson_style.get("/health/ready")
@@ -348,6 +351,7 @@ def test_list_starts_empty(client: TestClient) -> None:
     assert client.get("/documents/").json() == []
 
 
+# %%
 def run_tests(client_for_a_test) -> dict[str, str]:
     outcome = {}
     for test in (test_create_document, test_list_starts_empty):
@@ -396,6 +400,7 @@ class FakeLLM:
         return None
 
 
+# %%
 fake = FakeLLM()
 app = create_app(test_settings())
 app.dependency_overrides[get_llm] = lambda: fake
@@ -599,6 +604,8 @@ from docchat_lab.notebook import sqlite_url
 memory = build_engine("sqlite://")
 on_disk = build_engine(sqlite_url("tests"))
 
+
+# %%
 # One connection for everybody, usable from any thread.
 with memory.begin() as conn:
     conn.execute(text("CREATE TABLE t (x INTEGER)"))

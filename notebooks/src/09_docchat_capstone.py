@@ -101,8 +101,11 @@ if reference_edition():
 #   is read only at the entry point (07).
 # - `build_engine`, `build_session_factory`: one engine per app; in-memory SQLite made
 #   thread-safe (02, 08).
-# - the `lifespan`: tables, `recover_unfinished`, the LLM client on the way in; `aclose` and
-#   `dispose` on the way out (04, 06).
+# - the `lifespan`: the schema, the recovery of unfinished documents (`recover_once` calls
+#   your `recover_unfinished` in one process of the deployment), the LLM client on the way in;
+#   `aclose` and `dispose` on the way out (04, 06).
+# - `build_processor`: where the routes send a new document's id, this process's threads or
+#   Celery workers (03, 06).
 # - `app.state`: what the dependencies in `deps.py` read (01, 02).
 # - `include_router(...)`: one router per area, each with its prefix and tags (03).
 # - the exception handlers: an LLM failure becomes a 502/504, a database outage a 503, as JSON.

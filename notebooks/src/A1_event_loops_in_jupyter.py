@@ -103,6 +103,7 @@ def close_unstarted_coroutines(exc: BaseException | None) -> int:
     return closed
 
 
+# %%
 hello_app = FastAPI()
 try:
     uvicorn.run(hello_app, port=0, log_config=None)

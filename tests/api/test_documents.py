@@ -423,10 +423,13 @@ def test_list_chunks_unknown_document_returns_404(client: TestClient) -> None:
 
 
 def _fts_rows_matching(app: FastAPI, word: str) -> int:
+    """Entries of the database's own full-text index (FTS5, or PostgreSQL's tsvector)."""
     with app.state.engine.connect() as conn:
-        count: int = conn.scalar(
-            text("SELECT count(*) FROM chunk_fts WHERE chunk_fts MATCH :word"), {"word": word}
-        )
+        if conn.dialect.name == "postgresql":
+            sql = "SELECT count(*) FROM chunks WHERE search_vector @@ to_tsquery('english', :word)"
+        else:
+            sql = "SELECT count(*) FROM chunk_fts WHERE chunk_fts MATCH :word"
+        count: int = conn.scalar(text(sql), {"word": word})
         return count
 
 

@@ -205,10 +205,12 @@ def test_a_document_at_its_limit_fits_the_body_limit_even_fully_escaped(
     make_client: Callable[..., TestClient],
 ) -> None:
     client = make_client(max_upload_bytes=100)
-    # 100 bytes of text, each byte a six-byte escape on the wire: 600 bytes of JSON.
-    content = "kettle " + "\x01" * 93
+    # 100 bytes of text, escaped as heavily as storable text can be: each 4-byte emoji is
+    # a 12-byte surrogate pair on the wire (control characters, escaped more, are refused).
+    content = "kettle " + "\U0001f600" * 23 + "x"
+    assert len(content.encode()) == 100
     raw = json.dumps({"title": "escaped", "content": content}, ensure_ascii=True).encode()
-    assert len(raw) > 5 * 100
+    assert len(raw) > 2.5 * 100
 
     response = client.post("/documents/", content=raw, headers=JSON)
 

@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from sqlalchemy.pool import QueuePool, StaticPool
 from docchat.core import db
 from docchat.core.db import build_engine, build_session_factory, init_db
 from docchat.models import Document, DocumentStatus
-from docchat.services.search_index import create_search_index
 
 
 @pytest.fixture
@@ -107,16 +105,6 @@ def test_init_db_creates_tables_and_search_index_and_can_run_twice(memory_engine
     with memory_engine.connect() as conn:
         triggers = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type='trigger'")))
     assert triggers == {"chunks_ai", "chunks_ad"}
-
-
-def test_create_search_index_does_nothing_off_sqlite() -> None:
-    class NotSQLite:
-        dialect = SimpleNamespace(name="postgresql")
-
-        def begin(self) -> None:
-            raise AssertionError("no FTS5 DDL may run on PostgreSQL")
-
-    create_search_index(NotSQLite())  # type: ignore[arg-type]
 
 
 def test_committed_document_stays_readable_after_commit(memory_engine: Engine) -> None:

@@ -1,7 +1,9 @@
-"""Many uploads at once, against a real `docchat serve` on SQLite: every document ends ready.
+"""Many uploads at once, against a real `docchat serve`: every document ends ready, on SQLite
+and on PostgreSQL.
 
-While they are processed, another process holds SQLite's write lock for longer than SQLite's
-own busy wait (a backup, say). Main's code left documents `pending` (the first commit sat
+While they are processed, another connection holds the database's write lock for longer than
+SQLite's own busy wait (a backup, say); on PostgreSQL, a lock on the chunks table that blocks
+every insert for as long. Main's code left documents `pending` (the first commit sat
 outside the task's error handling) or `failed` ("database error while indexing") and
 answered some uploads 503. Here every upload is accepted and every document ends `ready`:
 none pending, none failed, none lost.
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
+import psycopg
 import pytest
 
 from bench.corpus import Prose
@@ -25,7 +28,7 @@ DOCUMENT_BYTES = 200_000
 GUARD_S = 120.0  # nothing here should come near it
 
 
-def _hold_the_lock_for_a_while(database: Path, started: threading.Event) -> None:
+def _hold_the_lock_for_a_while(database: Path | str, started: threading.Event) -> None:
     other = sqlite3.connect(database, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
@@ -34,6 +37,15 @@ def _hold_the_lock_for_a_while(database: Path, started: threading.Event) -> None
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+def _hold_postgres_chunks_for_a_while(url: str, started: threading.Event) -> None:
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as other:
+        other.execute("LOCK TABLE chunks IN SHARE ROW EXCLUSIVE MODE")  # no insert gets past it
+        started.set()
+        time.sleep(BUSY_TIMEOUT_MS / 1000 + 1.0)
+        other.rollback()
 
 
 async def _upload_all(server: DocchatServer, texts: list[str]) -> list[httpx.Response]:
@@ -59,12 +71,22 @@ def _statuses(server: DocchatServer) -> dict[int, str]:
 
 
 @pytest.mark.slow
-def test_concurrent_uploads_under_a_held_lock_all_end_ready(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_concurrent_uploads_under_a_held_lock_all_end_ready(
+    tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
     prose = Prose(seed=11)
     texts = [prose.text(DOCUMENT_BYTES) for _ in range(UPLOADS)]
-    with docchat_serve(tmp_path) as server:
+    env = {}
+    if database == "postgresql":
+        env["DOCCHAT_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    with docchat_serve(tmp_path, **env) as server:
         locked = threading.Event()
-        holder = threading.Thread(target=_hold_the_lock_for_a_while, args=(server.database, locked))
+        if database == "postgresql":
+            hold, where = _hold_postgres_chunks_for_a_while, env["DOCCHAT_DATABASE_URL"]
+        else:
+            hold, where = _hold_the_lock_for_a_while, server.database
+        holder = threading.Thread(target=hold, args=(where, locked))
         holder.start()
         assert locked.wait(10)
         responses = asyncio.run(_upload_all(server, texts))

@@ -1,4 +1,5 @@
-"""Schemathesis over HTTP against a real `docchat serve`, every check on, bounded.
+"""Schemathesis over HTTP against a real `docchat serve`, every check on, bounded; on SQLite
+and on PostgreSQL.
 
 The in-process run (test_fuzz_openapi.py) goes through ASGI with a serializer that refuses
 some inputs; this one runs schemathesis' own command line against the server, through
@@ -34,10 +35,16 @@ checks.negative_data_rejection.enabled = false
 
 
 @pytest.mark.slow
-def test_every_operation_over_http(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_every_operation_over_http(
+    tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG)
-    with docchat_serve(tmp_path, DOCCHAT_MAX_UPLOAD_BYTES="20000") as server:
+    env = {"DOCCHAT_MAX_UPLOAD_BYTES": "20000"}
+    if database == "postgresql":
+        env["DOCCHAT_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    with docchat_serve(tmp_path, **env) as server:
         done = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
              f"{server.url}/openapi.json", "--checks", "all",

@@ -85,6 +85,15 @@ def test_every_erratum_is_shown_by_a_cell_that_asserts_it() -> None:
     assert missing_points(find_demonstrations(NOTEBOOKS)) == []
 
 
+def test_every_cell_that_claims_an_erratum_asserts_it() -> None:
+    unproven = [
+        f"{d.notebook} cell {d.cell}: erratum {d.point}"
+        for d in find_demonstrations(NOTEBOOKS)
+        if not d.asserts
+    ]
+    assert unproven == [], "move the marker to the cell that asserts the claim"
+
+
 def test_errata_map_in_the_docs_is_current() -> None:
     current = render_map(find_demonstrations(NOTEBOOKS))
     stored = (ROOT / "docs" / "errata-map.md").read_text(encoding="utf-8")

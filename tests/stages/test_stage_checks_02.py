@@ -1,17 +1,8 @@
 """Stage 02's checks: the reference's get_db passes, the stub is "not written yet", and each
 realistic wrong get_db fails the checks it should, saying why."""
 
-from collections.abc import Iterator
-
-import pytest
-
-from docchat_lab.grading.sandbox import Sandbox
 from tests.stages.stage_answers import (
-    WrongAnswer,
-    expect_wrong_answer_caught,
-    failures,
-    run_stage,
-    snapshot_files,
+    StageChecksWithWrongAnswers,
     wrong,
 )
 
@@ -97,26 +88,8 @@ WRONG = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(["stage02_yield_dependencies"], mode="none") as box:
-        yield box
-
-
-def test_the_stub_fails_as_not_written_yet(sandbox: Sandbox) -> None:
-    result = run_stage(sandbox, STAGE, snapshot_files(STAGE - 1))
-    assert result.passed == 0
-    assert "not written yet" in result.checks[0].message, failures(result)
-    assert all(c.kind in ("not-implemented", "not-checked") for c in result.checks)
-
-
-@pytest.mark.parametrize("at", [STAGE, 8], ids=["at its stage", "in the finished package"])
-def test_the_reference_passes_every_check(sandbox: Sandbox, at: int) -> None:
-    result = run_stage(sandbox, STAGE, snapshot_files(at))
-    assert result.status == "ok", result.detail
-    assert result.passed == len(result.checks), failures(result)
-
-
-@pytest.mark.parametrize("answer", WRONG, ids=str)
-def test_a_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnswer) -> None:
-    expect_wrong_answer_caught(sandbox, STAGE, answer)
+class TestStage02(StageChecksWithWrongAnswers):
+    stage = 2
+    harness = "stage02_yield_dependencies"
+    checks = 6
+    wrong = WRONG

@@ -1,24 +1,15 @@
 """Stage 03's checks: the reference's routes pass (at stage 03 and in the finished package),
 the stubs are "not written yet", and each realistic wrong route fails the checks it should."""
 
-from collections.abc import Iterator
-
-import pytest
-
-from docchat_lab.grading.sandbox import Sandbox
 from tests.stages.stage_answers import (
-    WrongAnswer,
-    expect_wrong_answer_caught,
-    failures,
-    run_stage,
-    snapshot_files,
+    StageChecksWithWrongAnswers,
     wrong,
 )
 
 STAGE = 3
 
 ROUTES = "api/routes/documents.py"
-QUEUE = "tasks.add_task(process_document, document.id, sessions, settings)\n    return document"
+QUEUE = "tasks.add_task(processor, document.id)\n    return document"
 QUEUED = {"test_create_document_queues_processing_of_its_id"}
 LIST = "async def list_documents(session: SessionDep, page: PageDep) -> list[DocumentOut]:"
 
@@ -32,22 +23,41 @@ WRONG = [
         "count bytes, not characters",
     ),
     wrong(
-        "hands the task the request's session",
+        "hands the processor the request's session too",
         ROUTES,
         QUEUE,
-        QUEUE.replace("document.id, sessions", "document.id, session"),
+        QUEUE.replace("document.id)", "document.id, session)"),
         QUEUED,
-        "a Session as its second argument; expected the app's session factory",
+        "expected only the new document's id",
     ),
     wrong(
-        "hands the task the ORM object",
+        "hands the processor the ORM object",
         ROUTES,
         QUEUE,
-        QUEUE.replace("document.id, sessions", "document, sessions"),
+        QUEUE.replace("document.id)", "document)"),
         QUEUED,
-        "with a Document as its first argument; expected the new document's id",
+        "called the processor with ['<",
     ),
-    wrong("queues nothing", ROUTES, QUEUE, "return document", QUEUED, "queued 0"),
+    wrong(
+        "calls process_document itself, with the request's session",
+        ROUTES,
+        QUEUE,
+        "from my_docchat.services.processing import process_document\n\n    "
+        + QUEUE.replace(
+            "processor, document.id", "process_document, document.id, session, settings"
+        ),
+        QUEUED,
+        "called process_document itself; expected it to hand the document to the app's processor",
+    ),
+    wrong(
+        "processes in the route",
+        ROUTES,
+        QUEUE,
+        QUEUE.replace("tasks.add_task(processor, document.id)", "processor(document.id)"),
+        QUEUED,
+        "called the processor inside the route",
+    ),
+    wrong("queues nothing", ROUTES, QUEUE, "return document", QUEUED, "handed 0 documents"),
     wrong(
         "ignores the page",
         ROUTES,
@@ -81,26 +91,8 @@ WRONG = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(["stage03_routers_and_app_factory"], mode="none") as box:
-        yield box
-
-
-def test_the_stub_fails_as_not_written_yet(sandbox: Sandbox) -> None:
-    result = run_stage(sandbox, STAGE, snapshot_files(STAGE - 1))
-    assert result.passed == 0
-    assert "not written yet" in result.checks[0].message, failures(result)
-    assert all(c.kind in ("not-implemented", "not-checked") for c in result.checks)
-
-
-@pytest.mark.parametrize("at", [STAGE, 8], ids=["at its stage", "in the finished package"])
-def test_the_reference_passes_every_check(sandbox: Sandbox, at: int) -> None:
-    result = run_stage(sandbox, STAGE, snapshot_files(at))
-    assert result.status == "ok", result.detail
-    assert result.passed == len(result.checks), failures(result)
-
-
-@pytest.mark.parametrize("answer", WRONG, ids=str)
-def test_a_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnswer) -> None:
-    expect_wrong_answer_caught(sandbox, STAGE, answer)
+class TestStage03(StageChecksWithWrongAnswers):
+    stage = 3
+    harness = "stage03_routers_and_app_factory"
+    checks = 8
+    wrong = WRONG

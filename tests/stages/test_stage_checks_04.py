@@ -1,38 +1,14 @@
 """Stage 04's checks: the stub fails as "not written yet", the reference passes, and each
 realistic wrong answer fails exactly the checks it should, saying why."""
 
-from dataclasses import dataclass
-from pathlib import Path
+from tests.stages.stage_answers import StageChecksWithWrongAnswers, wrong
 
-import pytest
-
-from docchat_lab.grading.manifest import find
-from docchat_lab.grading.runner import ExerciseResult, run_exercise
-from docchat_lab.grading.sandbox import Sandbox
-from docchat_lab.learner_check import package_files
-from docchat_lab.stages import package
-
-STAGE = find("04")
 CHAT = "api/routes/chat.py"
 LLM = "services/llm.py"
 NOT_BLOCKING = "test_ask_does_not_block_the_event_loop"
 NO_CONNECTION = "test_no_connection_is_held_while_the_llm_answers"
 SLOW = "test_a_slow_upstream_is_an_llm_timeout_within_timeout_s"
 FAILING = "test_a_failing_upstream_is_an_llm_error"
-
-
-@dataclass(frozen=True)
-class Wrong:
-    mistake: str
-    file: str
-    old: str
-    new: str
-    fails: frozenset[str]
-    says: str  # every failing check's message holds this
-
-
-def wrong(mistake: str, file: str, old: str, new: str, fails: set[str], says: str) -> Wrong:
-    return Wrong(mistake, file, old, new, frozenset(fails), says)
 
 
 WRONG = [
@@ -108,52 +84,8 @@ WRONG = [
 ]
 
 
-def _write(parent: Path, edit: Wrong | None = None, stage: int = 4) -> Path:
-    root = package.write_snapshot(stage, parent)
-    if edit is not None:
-        path = root / edit.file
-        text = path.read_text()
-        assert edit.old in text, f"{edit.mistake}: {edit.old!r} is no longer in the reference"
-        path.write_text(text.replace(edit.old, edit.new))
-    return root
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ExerciseResult]:
-    """Every variant checked in one sandbox: the stub, the reference, each wrong answer."""
-    variants: dict[str, Path] = {}
-    base = tmp_path_factory.mktemp("stage04")
-    variants["stub"] = _write(base / "stub", stage=3)
-    variants["reference"] = _write(base / "reference")
-    for number, edit in enumerate(WRONG):
-        variants[edit.mistake] = _write(base / f"wrong{number}", edit)
-    with Sandbox([STAGE.slug], mode="none") as sandbox:
-        return {
-            name: run_exercise(sandbox, STAGE, package_files(root))
-            for name, root in variants.items()
-        }
-
-
-def _failed(result: ExerciseResult) -> dict[str, str]:
-    return {check.name: check.message for check in result.checks if not check.passed}
-
-
-def test_the_stub_is_not_written_yet(results: dict[str, ExerciseResult]) -> None:
-    failed = _failed(results["stub"])
-    assert len(failed) == len(STAGE.checks())
-    assert "not written yet" in next(iter(failed.values()))
-
-
-def test_the_reference_passes_every_check(results: dict[str, ExerciseResult]) -> None:
-    assert _failed(results["reference"]) == {}
-    assert len(results["reference"].checks) == len(STAGE.checks()) == 9
-
-
-@pytest.mark.parametrize("edit", WRONG, ids=[w.mistake[:40] for w in WRONG])
-def test_a_wrong_answer_fails_the_checks_it_should(
-    results: dict[str, ExerciseResult], edit: Wrong
-) -> None:
-    failed = _failed(results[edit.mistake])
-    assert set(failed) == edit.fails, failed
-    for name, message in failed.items():
-        assert edit.says in message, (name, message)
+class TestStage04(StageChecksWithWrongAnswers):
+    stage = 4
+    harness = "stage04_async_done_right"
+    checks = 9
+    wrong = WRONG

@@ -1,16 +1,7 @@
 """Stage 07's checks: the stub is not written yet, the reference passes, each mistake fails."""
 
-from collections.abc import Iterator
-
-import pytest
-
-from docchat_lab.grading.sandbox import Sandbox
 from tests.stages.stage_answers import (
-    WrongAnswer,
-    expect_wrong_answer_caught,
-    failures,
-    run_stage,
-    snapshot_files,
+    StageChecksWithWrongAnswers,
     wrong,
 )
 
@@ -99,24 +90,12 @@ WRONG_ANSWERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(["stage07_settings"], mode="none") as box:
-        yield box
-
-
-def test_the_stub_fails_as_not_written_yet(sandbox: Sandbox) -> None:
-    failed = failures(run_stage(sandbox, 7, snapshot_files(6)))
-    assert failed[PREFIX].startswith("not written yet: Settings in my_docchat/core/config.py")
-    assert len(failed) == 8
-
-
-def test_the_reference_passes_every_check(sandbox: Sandbox) -> None:
-    result = run_stage(sandbox, 7, snapshot_files(7))
-    assert failures(result) == {}
-    assert len(result.checks) == 8
-
-
-@pytest.mark.parametrize("answer", WRONG_ANSWERS, ids=str)
-def test_a_wrong_answer_fails_the_right_checks(sandbox: Sandbox, answer: WrongAnswer) -> None:
-    expect_wrong_answer_caught(sandbox, 7, answer)
+class TestStage07(StageChecksWithWrongAnswers):
+    stage = 7
+    harness = "stage07_settings"
+    checks = 8
+    stub_says = (
+        "not written yet: Settings.model_config, Settings._split_origins,"
+        " Settings._origins_are_bare, Settings._overlap_below_size in my_docchat/core/config.py"
+    )
+    wrong = WRONG_ANSWERS

@@ -4,13 +4,11 @@ Each catch check is judged on its own, so one submission carries several indepen
 once (each run serves every copy: a run per mistake would cost minutes).
 """
 
-from collections.abc import Iterator
-
 import pytest
 
 from docchat_lab.checks.served_verdicts import NOT_DONE
 from docchat_lab.grading.sandbox import Sandbox
-from tests.stages.stage_answers import failures, run_stage, snapshot_files
+from tests.stages.stage_answers import StageChecks, failures, run_stage, snapshot_files
 
 pytestmark = pytest.mark.slow
 
@@ -35,44 +33,32 @@ GAPS = {
 }
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(["stage08_testing"], mode="none") as box:
-        yield box
+class TestStage08(StageChecks):
+    stage = 8
+    harness = "stage08_testing"
+    checks = 9
+    stub_says = "not written yet: settings, client in my_docchat/tests/conftest.py; "
 
+    def test_each_gap_in_the_tests_lets_its_bug_through(self, sandbox: Sandbox) -> None:
+        files = snapshot_files(8, [edit for edits in GAPS.values() for edit in edits])
+        failed = failures(run_stage(sandbox, 8, files))
+        assert set(failed) == {f"test_your_tests_catch_{bug}" for bug in GAPS}, failed
+        for message in failed.values():
+            assert message.startswith("no test of yours fails when"), message
+        assert "ignores skip" in failed["test_your_tests_catch_skip_ignored"]
 
-def test_the_stub_fails_as_not_written_yet(sandbox: Sandbox) -> None:
-    failed = failures(run_stage(sandbox, 8, snapshot_files(7)))
-    assert failed[OWN].startswith("not written yet: settings in my_docchat/tests/conftest.py")
-    assert len(failed) == 9
+    def test_fixtures_that_share_one_database_fail_on_your_own_docchat(
+        self, sandbox: Sandbox
+    ) -> None:
+        shared = (CONFTEST, 'database_url="sqlite://"', 'database_url="sqlite:///./shared.db"')
+        failed = failures(run_stage(sandbox, 8, snapshot_files(8, [shared])))
+        assert set(failed) == {OWN}, failed
+        assert "test_pages_skip_and_limit (AssertionError)" in failed[OWN]
+        assert "each test gets a new app, on a new empty database" in failed[OWN]
 
-
-def test_the_reference_passes_every_check(sandbox: Sandbox) -> None:
-    result = run_stage(sandbox, 8, snapshot_files(8))
-    assert failures(result) == {}
-    assert len(result.checks) == 9
-
-
-def test_each_gap_in_the_tests_lets_its_bug_through(sandbox: Sandbox) -> None:
-    files = snapshot_files(8, [edit for edits in GAPS.values() for edit in edits])
-    failed = failures(run_stage(sandbox, 8, files))
-    assert set(failed) == {f"test_your_tests_catch_{bug}" for bug in GAPS}, failed
-    for message in failed.values():
-        assert message.startswith("no test of yours fails when"), message
-    assert "ignores skip" in failed["test_your_tests_catch_skip_ignored"]
-
-
-def test_fixtures_that_share_one_database_fail_on_your_own_docchat(sandbox: Sandbox) -> None:
-    shared = (CONFTEST, 'database_url="sqlite://"', 'database_url="sqlite:///./shared.db"')
-    failed = failures(run_stage(sandbox, 8, snapshot_files(8, [shared])))
-    assert set(failed) == {OWN}, failed
-    assert "test_pages_skip_and_limit (AssertionError)" in failed[OWN]
-    assert "each test gets a new app, on a new empty database" in failed[OWN]
-
-
-def test_tests_that_fail_on_the_correct_app_catch_nothing(sandbox: Sandbox) -> None:
-    strict = (TESTS, 'assert body["status"] == "pending"', 'assert body["status"] == "ready"')
-    failed = failures(run_stage(sandbox, 8, snapshot_files(8, [strict])))
-    assert "test_a_new_document_is_accepted_and_pending (AssertionError)" in failed[REFERENCE]
-    assert "so none of them can catch a bug" in failed["test_your_tests_catch_wrong_document"]
-    assert NOT_DONE not in str(failed)
+    def test_tests_that_fail_on_the_correct_app_catch_nothing(self, sandbox: Sandbox) -> None:
+        strict = (TESTS, 'assert body["status"] == "pending"', 'assert body["status"] == "ready"')
+        failed = failures(run_stage(sandbox, 8, snapshot_files(8, [strict])))
+        assert "test_a_new_document_is_accepted_and_pending (AssertionError)" in failed[REFERENCE]
+        assert "so none of them can catch a bug" in failed["test_your_tests_catch_wrong_document"]
+        assert NOT_DONE not in str(failed)

@@ -65,6 +65,21 @@ def test_unwritten_lists_the_stubs_left(lab: Path) -> None:
     assert workspace.unwritten(1) == ["api/deps.py: get_document"]
 
 
+def test_unwritten_names_a_class_by_the_members_left_and_says_when_one_is_missing() -> None:
+    start = package.snapshot(0)
+    assert workspace.stubs_left(4, start.__getitem__) == [
+        "api/routes/chat.py: ask",
+        "services/llm.py: OpenAIChatClient.answer",
+    ]
+    gutted = {**start, "api/routes/chat.py": "from fastapi import APIRouter\n"}
+    assert (
+        workspace.stubs_left(4, gutted.__getitem__)[0]
+        == "api/routes/chat.py: ask (not in the file)"
+    )
+    written = package.snapshot(7)
+    assert workspace.stubs_left(7, written.__getitem__) == []
+
+
 def test_without_a_package_the_learner_is_told_how_to_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,14 +19,13 @@ from docchat.api.deps import (
     Page,
     PageDep,
     SessionDep,
-    SessionFactoryDep,
     SettingsDep,
 )
 from docchat.api.strict_forms import StrictFormRoute
 from docchat.core.db_executor import db_read, db_write
 from docchat.models import Chunk, Document, DocumentStatus
-from docchat.schemas import ChunkOut, DocumentCreate, DocumentOut, ErrorOut
-from docchat.services.processing import process_document
+from docchat.queue.dispatch import ProcessorDep
+from docchat.schemas import ChunkOut, DocumentCreate, DocumentOut, ErrorOut, valid_text
 
 router = APIRouter(prefix="/documents", tags=["documents"], route_class=StrictFormRoute)
 
@@ -59,11 +58,17 @@ def _too_large(what: str, limit: int) -> HTTPException:
     )
 
 
-def _bad_file(message: str) -> RequestValidationError:
+def _bad_file(message: str, field: str = "file") -> RequestValidationError:
     # A 422 in the same shape as every other: a list of errors, each with its location.
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", "file"), "msg": message}]
-    )
+    return RequestValidationError([{"type": "value_error", "loc": ("body", field), "msg": message}])
+
+
+def _storable(text: str, field: str, what: str) -> str:
+    """The same rule for text as in JSON bodies (schemas.valid_text), as a 422."""
+    try:
+        return valid_text(text)
+    except ValueError as exc:
+        raise _bad_file(f"{what} {exc}", field) from None
 
 
 def _store(session: Session, title: str, content: str) -> Document:
@@ -80,7 +85,7 @@ def _store(session: Session, title: str, content: str) -> Document:
 async def create_document(
     body: DocumentCreate,
     session: SessionDep,
-    sessions: SessionFactoryDep,
+    processor: ProcessorDep,
     settings: SettingsDep,
     tasks: BackgroundTasks,
 ) -> Document:
@@ -88,14 +93,15 @@ async def create_document(
 
     Content longer than settings.max_upload_bytes (in UTF-8 bytes) is a 413 from _too_large.
     Store it with `await db_write(_store, session, title, content)`, then queue
-    `process_document(document.id, sessions, settings)` on `tasks`, and return the document.
+    `processor(document.id)` on `tasks` (the app's processor: it opens its own session, here
+    or on a worker), and return the document.
     """
     ### BEGIN SOLUTION 03
     size = len(body.content.encode("utf-8"))
     if size > settings.max_upload_bytes:
         raise _too_large(f"content is {size} bytes", settings.max_upload_bytes)
     document = await db_write(_store, session, body.title, body.content)
-    tasks.add_task(process_document, document.id, sessions, settings)
+    tasks.add_task(processor, document.id)
     return document
     ### END SOLUTION
 
@@ -110,7 +116,7 @@ async def create_document(
 async def upload_document(
     file: UploadFile,
     session: SessionDep,
-    sessions: SessionFactoryDep,
+    processor: ProcessorDep,
     settings: SettingsDep,
     tasks: BackgroundTasks,
     title: Annotated[str | None, Form(max_length=200)] = None,
@@ -139,9 +145,12 @@ async def upload_document(
         ) from None
     if not content.strip():
         raise _bad_file("the file is empty")
+    _storable(content, "file", "the file")
+    _storable(title or "", "title", "the title")
+    _storable(name, "file", "the file name")
     clean_title = (title or "").strip() or PurePath(name).stem.strip() or "untitled"
     document = await db_write(_store, session, clean_title[:200], content)
-    tasks.add_task(process_document, document.id, sessions, settings)
+    tasks.add_task(processor, document.id)
     return document
 
 
@@ -218,15 +227,14 @@ def _mark_for_retry(session: Session, document_id: int) -> Document | None:
 async def retry_document(
     document_id: DocumentIdPath,
     session: SessionDep,
-    sessions: SessionFactoryDep,
-    settings: SettingsDep,
+    processor: ProcessorDep,
     tasks: BackgroundTasks,
 ) -> Document:
     """Process a `pending` or `failed` document again (one the database let down, say)."""
     document = await db_write(_mark_for_retry, session, document_id)
     if document is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
-    tasks.add_task(process_document, document.id, sessions, settings)
+    tasks.add_task(processor, document.id)
     return document
 
 

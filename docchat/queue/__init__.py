@@ -1,0 +1,1 @@
+"""Where documents get processed: in the web process (BackgroundTasks) or on Celery workers."""
