@@ -56,6 +56,10 @@ print(json.dumps({
     "seconds": result.seconds,
     "count": len(result.learners),
     "full": sum(lr.total == result.max_total for lr in result.learners),
+    "short": sorted({
+        r.exercise for lr in result.learners for r in lr.exercises
+        if r.score < getattr(r, "points", r.score)
+    }),
     "exercises": len(result.exercises),
     "jobs": result.jobs,
     "isolation": result.isolation.split(":")[0],
@@ -109,7 +113,11 @@ def _grade(side: Side, work: Path, count: int, jobs: int | None, units: str = "d
         return
     side.last = json.loads(done.stdout.strip().splitlines()[-1])
     if side.last["full"] != count:
-        side.problem = f"{side.name}: only {side.last['full']} of {count} got full marks"
+        short = ", ".join(side.last.get("short", [])) or "?"
+        side.problem = (
+            f"{side.name} ({units}): only {side.last['full']} of {count} got full marks; "
+            f"points lost in {short}"
+        )
     side.seconds.append(side.last["seconds"] / count)
     side.cpu.append(cpu / count)
 
