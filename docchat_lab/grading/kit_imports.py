@@ -7,6 +7,7 @@ it. Found by reading the sources, never by importing what a learner could have t
 
 import ast
 import importlib.util
+import pkgutil
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,9 @@ from docchat_lab.stages.definitions import parse
 # Never in a worker's image: the judge's checks and expected values, and the reference app
 # (whose code is the answer to every stage).
 JUDGE_ONLY = ("docchat_lab.checks", "docchat")
+# Packages whose modules a library loads by file path, never by import: Alembic runs
+# migrations/env.py and each migrations/versions/*.py from the folder it is given.
+LOADED_BY_PATH = ("docchat.migrations",)
 
 
 def _is_under(name: str, package: str) -> bool:
@@ -61,7 +65,23 @@ def closure(modules: Iterable[str], roots: tuple[str, ...]) -> list[str]:
             continue
         seen.append(name)
         pending.extend(sorted(_imported(name, roots) - set(seen)))
+        if name in LOADED_BY_PATH:
+            pending.extend(sorted(set(_submodules(name)) - set(seen)))
     return seen
+
+
+def preloadable(modules: Iterable[str]) -> list[str]:
+    """The modules a fork server may import up front: not those a library loads by path."""
+    return [m for m in modules if not any(m.startswith(p + ".") for p in LOADED_BY_PATH)]
+
+
+def _submodules(package: str) -> list[str]:
+    """Every module and package below `package`, found on disk."""
+    origin = _origin(package)
+    if origin is None:
+        return []
+    found = pkgutil.walk_packages([str(origin.parent)], prefix=f"{package}.")
+    return [info.name for info in found]
 
 
 def worker_image(modules: Iterable[str]) -> list[str]:

@@ -100,7 +100,8 @@ class Sandbox:
 
     def _start(self, image: str) -> ServerLink:
         modules = self.images[image]
-        config: dict[str, Any] = {"mode": self.mode, "preload": modules}
+        preload = kit_imports.preloadable(modules)
+        config: dict[str, Any] = {"mode": self.mode, "preload": preload}
         config["scratch"] = self._scratch.name
         allowed = rootfs.allowlist(_COMMON + modules) if self.mode in isolation.NAMESPACED else None
         if allowed is not None:
