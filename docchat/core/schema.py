@@ -5,6 +5,7 @@ Any other database is upgraded only on purpose, with `docchat db upgrade`; until
 app refuses to start on it, and says what to run.
 """
 
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from docchat import migrations
 
 # The revision that matches the schema `create_all` made before there were migrations.
 BEFORE_MIGRATIONS = "0001"
+# Alembic's `context` and `op` are proxies global to the process: two migrations at once in one
+# process (two apps starting in threads) clobber each other's. Taken before any connection.
+_MIGRATING = threading.Lock()
 
 
 class SchemaBehindError(RuntimeError):
@@ -49,7 +53,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
     A database made by `create_all` before migrations existed is stamped, not recreated.
     """
-    with engine.begin() as connection:
+    with _MIGRATING, engine.begin() as connection:
         before = current(connection)
         config = _config(connection)
         if before is None and inspect(connection).has_table("documents"):

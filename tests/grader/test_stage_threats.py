@@ -53,16 +53,11 @@ ON_IMPORT = {
 }
 
 
-def _strongest_mode() -> str:
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> ClassResult:
     mode = next((m for m in NAMESPACED if not unavailable(m)), "")
     if not mode:
         pytest.skip("no namespaced isolation here: the reference is readable without it")
-    return mode
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> ClassResult:
-    mode = _strongest_mode()
     submissions = tmp_path_factory.mktemp("stage-threats") / "submissions"
     package.write_snapshot(package.LAST_STAGE, submissions / "honest")
     for name, code in ATTACKS.items():
@@ -111,32 +106,3 @@ def test_without_the_sandbox_the_same_attack_would_pass(tmp_path: Path, attack: 
         only=["stage01"],
     )
     assert _score(result, attack) == result.max_total
-
-
-@pytest.mark.slow
-def test_the_finished_reference_gets_full_marks_on_every_stage_in_the_sandbox(
-    tmp_path: Path,
-) -> None:
-    # What an instructor's grade run does by default. Each stage's harness and served app
-    # must find, inside the sandbox, every file it needs (Alembic's migrations, loaded by path,
-    # were once missing there: stage 08 then gave the reference 1.1 of 10).
-    package.write_snapshot(package.LAST_STAGE, tmp_path / "subs" / "reference")
-    stages = [f"stage{n:02d}" for n in range(1, package.LAST_STAGE + 1)]
-    result = grade(
-        tmp_path / "subs",
-        tmp_path / "out",
-        jobs=2,
-        mode=_strongest_mode(),
-        show_progress=False,
-        only=stages,
-    )
-    [row] = result.learners
-    failures = [
-        f"{r.exercise}: {c.name}: {c.message}"
-        for r in row.exercises
-        for c in r.checks
-        if not c.passed
-    ]
-    assert failures == []
-    assert [r.exercise for r in row.exercises] == stages
-    assert row.total == result.max_total > 0
