@@ -4,6 +4,7 @@ the status codes and times of the answers, and the connections its pool kept ope
 import json
 
 from bench import loadgen
+from bench.fixtures import server_env
 from bench.servers import ServerSpec, serving
 from docchat.core.db import build_engine
 
@@ -25,7 +26,7 @@ def bursts(
     and how many connections the PostgreSQL one held afterwards (its pool keeps them)."""
     specs = [
         ServerSpec(name, "docchat.main:create_app",
-                   {"DOCCHAT_DATABASE_URL": url, "DOCCHAT_THREADS": str(threads)})
+                   {**server_env(url), "DOCCHAT_THREADS": str(threads)})
         for name, url in urls.items()
     ]  # fmt: skip
     asks = ask_requests(asked, count)
