@@ -19,6 +19,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 from bench import fixtures, loadgen
@@ -39,7 +40,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def _settled(database: Path, first_id: int) -> dict[str, int]:
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as conn:
+    # closing(): a sqlite3 connection's own `with` commits but never closes.
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as conn:
         rows = conn.execute(
             "SELECT status, count(*) FROM documents WHERE id >= ? GROUP BY status", (first_id,)
         ).fetchall()

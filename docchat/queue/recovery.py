@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, column, insert, select, table, update
+from sqlalchemy import CursorResult, DateTime, column, insert, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +22,14 @@ from docchat.services.processing import recover_unfinished
 
 log = logging.getLogger("docchat.queue")
 
-claims = table("docchat_claims", column("name"), column("deployment"), column("claimed_at"))
+# claimed_at typed as the migration makes it: SQLAlchemy then stores the datetime itself, where
+# sqlite3's own datetime adapter is deprecated since Python 3.12 (a warning, an error here).
+claims = table(
+    "docchat_claims",
+    column("name"),
+    column("deployment"),
+    column("claimed_at", DateTime(timezone=True)),
+)
 RECOVERY = "recovery"
 
 

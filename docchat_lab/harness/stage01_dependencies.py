@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from docchat_lab.harness.stage_support import (
     PACKAGE,
+    app_closing,
     learner,
     run_database,
     seed_documents,
@@ -36,9 +37,9 @@ def warm_up() -> None:
 
 def _app(package: ModuleType, params: dict[str, Any]) -> FastAPI:
     deps = learner(package, "api.deps")
-    _engine, sessions = run_database(package, params, "stage01")
+    engine, sessions = run_database(package, params, "stage01")
     seed_documents(package, sessions, params["documents"])
-    app = FastAPI()
+    app = app_closing(engine)
 
     @app.get("/page")
     def page(page: deps.PageDep) -> dict[str, Any]:  # type: ignore[name-defined]

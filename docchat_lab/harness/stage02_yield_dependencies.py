@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from docchat_lab.harness.stage_support import (
     PACKAGE,
+    app_closing,
     data_dir,
     learner,
     run_database,
@@ -63,10 +64,10 @@ def _facts(session: Any) -> dict[str, Any]:
 
 def _app(package: ModuleType, params: dict[str, Any]) -> FastAPI:
     deps, models = learner(package, "api.deps"), learner(package, "models")
-    _engine, plain = run_database(package, params, "stage02")
+    engine, plain = run_database(package, params, "stage02")
     seed_documents(package, plain, params["documents"])
     SessionDep: Any = deps.SessionDep  # noqa: N806 - the learner's alias, used as a type
-    app = FastAPI()
+    app = app_closing(engine)
     app.state.sessions = sessionmaker(class_=TrackedSession, **plain.kw)
 
     def first_helper(session: SessionDep) -> int:

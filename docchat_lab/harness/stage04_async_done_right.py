@@ -16,7 +16,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from docchat_lab.harness.stage04_kit import Hold, KitAnswerer, answer_with_upstream
-from docchat_lab.harness.stage_support import PACKAGE, learner, run_database, sessions_for_checks
+from docchat_lab.harness.stage_support import (
+    PACKAGE,
+    app_closing,
+    learner,
+    run_database,
+    sessions_for_checks,
+)
 from docchat_lab.harness.support import warm_fastapi
 
 MODULES = ("models", "core.db", "api.deps", "api.errors", "services.llm", "api.routes.chat")
@@ -58,7 +64,7 @@ def _main(package: ModuleType, params: dict[str, Any]) -> FastAPI:
     engine, sessions = run_database(package, params, "stage04")
     seed_ready_documents(package, sessions, params["documents"])
     hold = Hold(engine)
-    app = FastAPI()
+    app = app_closing(engine)
     errors.install_error_handlers(app)
     app.include_router(chat.router)
     app.state.llm = KitAnswerer(params["salt"], hold)

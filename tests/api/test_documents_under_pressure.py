@@ -5,6 +5,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -102,12 +103,11 @@ def _hold_write_lock(database: Path, seconds: float) -> threading.Thread:
     locked = threading.Event()
 
     def hold() -> None:
-        other = sqlite3.connect(database, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        locked.set()
-        time.sleep(seconds)
-        other.execute("ROLLBACK")
-        other.close()
+        with closing(sqlite3.connect(database, isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(seconds)
+            other.execute("ROLLBACK")
 
     holder = threading.Thread(target=hold)
     holder.start()

@@ -5,7 +5,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,11 +103,14 @@ def _read_only(database: Path) -> Iterator[None]:
 
 def test_readiness_is_503_on_a_read_only_database_file(on_file: tuple[TestClient, Path]) -> None:
     client, database = on_file
-    with sqlite3.connect(database) as conn:  # fold the WAL in, as a stopped server leaves it
+    # Fold the WAL in, as a stopped server leaves it. The connection stays open through the
+    # check: opened before the file turns read-only, it takes the read-write descriptor SQLite
+    # kept from a connection closed earlier, which the probe would otherwise reuse (issue 16's
+    # report). closing(): `with` on a sqlite3 connection only commits.
+    with closing(sqlite3.connect(database)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    with _read_only(database):
-        _not_ready(client, "OperationalError")
+        with _read_only(database):
+            _not_ready(client, "OperationalError")
 
     assert client.get("/health/ready").status_code == 200
 

@@ -4,6 +4,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -183,7 +184,7 @@ def test_file_restored_under_the_app_is_used(engine: Engine, database: Path) -> 
         assert session.scalars(text("SELECT title FROM documents")).all() == ["before"]
         session.add(Document(title="after", content="c"))
         session.commit()
-    with sqlite3.connect(database) as check:  # written into the restored file, not the old one
+    with closing(sqlite3.connect(database)) as check:  # written into the restored file
         assert check.execute("SELECT title FROM documents").fetchall() == [("before",), ("after",)]
 
 
