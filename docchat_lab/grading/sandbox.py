@@ -85,7 +85,11 @@ class Sandbox:
         return isolation.DESCRIPTIONS[self.mode]
 
     def __enter__(self) -> "Sandbox":
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # the servers that did start, and the scratch folder
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
