@@ -217,6 +217,9 @@ def _engine_with(url: URL, factory: type[_LaneConnection], options: dict[str, An
     if path is None and url.database in (None, "", ":memory:"):
         # Each new connection to ":memory:" is a new, empty database: keep exactly one.
         options.setdefault("poolclass", StaticPool)
+        # That one connection serves every thread at once; sqlite3's statement cache would
+        # hand two threads the same prepared statement ("bad parameter or other API misuse").
+        connect_args["cached_statements"] = 0
     engine = create_engine(url, connect_args=connect_args, **options)
     event.listen(engine, "connect", _tune_connection)
     event.listen(engine, "handle_error", _stale_file_is_a_disconnect)
