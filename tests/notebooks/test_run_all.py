@@ -14,6 +14,6 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-
 def test_run_all_twice_with_every_cell_queued(notebook: Path) -> None:
     result = run_all_queued(notebook, times=2)
     assert result.statuses, "no cell ran"
-    assert set(result.statuses) == {"ok"}, result.statuses
+    assert set(result.statuses) == {"ok"}, (result.statuses, result.errors)
     assert result.errors == []
     assert result.stderr == []
