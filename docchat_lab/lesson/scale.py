@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,8 +107,16 @@ class Stack:
         try:
             yield log
         finally:
-            os.killpg(process.pid, signal.SIGTERM)  # a warm shutdown: the worker finishes first
-            process.wait(timeout=60)
+            # SIGTERM to the main process alone is Celery's warm shutdown: it lets the pool
+            # finish and acknowledge. Sent to the whole group, it also kills the pool process,
+            # which may not have reported its finished task yet: that reads as a lost worker,
+            # and the task goes back to Redis (acks_late).
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            finally:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)  # anything the main process left
 
     def stop(self) -> None:
         if self._redis is not None and self._redis.poll() is None:

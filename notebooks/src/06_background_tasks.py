@@ -566,9 +566,10 @@ if stack is not None:
 if stack is not None:
     with stack.worker() as worker_log:
         processed = wait_until_done(queue_api, sent.json()["id"], timeout=120)
-    assert (processed["status"], processed["chunk_count"] >= 1) == ("ready", True)
-    assert stack.queued() == 0
-    assert "docchat.process_document[" in worker_log.read_text(errors="replace")  # its task
+    assert (processed["status"], processed["chunk_count"] >= 1) == ("ready", True), processed
+    assert stack.queued() == 0, f"{stack.queued()} tasks still wait in Redis"
+    log_text = worker_log.read_text(errors="replace")
+    assert "docchat.process_document[" in log_text, log_text[-2000:]  # its task, by name
     print("on the worker:", processed["status"], "; tasks waiting in Redis:", stack.queued())
 
 # %% [markdown]
