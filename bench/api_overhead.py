@@ -80,6 +80,12 @@ VARIANTS = (
         env=(("DOCCHAT_THREADS", "2"),),
     ),
     Variant(
+        "docchat-read-on-loop",
+        "DocChat with its page read on the event loop, no thread (a candidate, not adopted: "
+        "every other request waits while it reads)",
+        "bench.apps:docchat_read_on_loop",
+    ),
+    Variant(
         "docchat",
         "**DocChat**: async route, its unit of work in one hop on the database's own threads, "
         "the page read as rows and validated there",
@@ -183,8 +189,12 @@ def run(args: argparse.Namespace) -> Report:
             ]
         )
     failed = {name: count for name, count in errors.items() if count}
-    cpu = {name: statistics.median(values) for name, values in cpu_ms.items() if values}
-    cpu_ratio = cpu[PEER] / cpu["docchat"] if PEER in cpu and "docchat" in cpu else 0.0
+    cpu_median = {name: statistics.median(v) for name, v in cpu_ms.items() if v}
+    cpu_ratio = (
+        cpu_median[PEER] / cpu_median["docchat"]
+        if PEER in cpu_median and "docchat" in cpu_median
+        else 0.0
+    )
     per_round = [r / b for r, b in zip(rates["docchat"], rates[PEER], strict=True)]
     report.goals.append(
         Goal(
@@ -199,7 +209,13 @@ def run(args: argparse.Namespace) -> Report:
             "per request (see `docchat-health`), SQLAlchemy's statement and session, and the "
             "GIL handed between the event loop and the database thread at every row SQLite "
             "steps through",
-            note=f"÷ bare: DocChat {to_bare['docchat']:.3f}, the peer {to_bare[PEER]:.3f}",
+            note=f"÷ bare: DocChat {to_bare['docchat']:.3f}, the peer {to_bare[PEER]:.3f}"
+            + (
+                f"; read on the event loop instead, {to_peer['docchat-read-on-loop']:.2f}x "
+                "the peer: the hop to a database thread is most of what is left"
+                if "docchat-read-on-loop" in to_peer
+                else ""
+            ),
             invalid=f"requests failed: {failed}" if failed else "",
         )
     )

@@ -177,6 +177,21 @@ class SleepingLLM:
         return None
 
 
+def docchat_read_on_loop() -> FastAPI:
+    """DocChat, its list's read run in place of the hop to a database thread: the bound on
+    what that hop costs (sqlite3 hands the GIL over at every row it steps through)."""
+    from docchat.api.routes import documents
+
+    async def read_here(work: Callable[..., Any], session: Session, *args: Any) -> Any:
+        try:
+            return work(session, *args)
+        finally:
+            session.close()
+
+    documents.db_read = read_here  # type: ignore[attr-defined,assignment]  # here only
+    return create_app()
+
+
 def docchat_with_sleeping_llm() -> FastAPI:
     """DocChat whose LLM client takes BENCH_LLM_DELAY_S; BENCH_LLM_BLOCKING=1 blocks the loop."""
     app = create_app()
