@@ -133,6 +133,11 @@ def start() -> Stack:
     """Start Redis and PostgreSQL, create the database and bring it to the newest schema."""
     import psycopg
 
+    # Imported now, in this thread, before an app sends tasks: its server thread imports redis
+    # (through Celery) while `queued` would import it here, and two first imports of redis at
+    # once can fail (KeyError: 'redis.maint_notifications', seen on 3.11).
+    import redis  # noqa: F401
+
     from docchat.core import schema
     from docchat.core.db import build_engine
 
