@@ -8,6 +8,7 @@ swapped in through `dependency_overrides`.
 """
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -189,6 +190,38 @@ def docchat_read_on_loop() -> FastAPI:
             session.close()
 
     documents.db_read = read_here  # type: ignore[attr-defined,assignment]  # here only
+    return create_app()
+
+
+def docchat_four_readers() -> FastAPI:
+    """DocChat with four threads for reads on SQLite, as it had before (now two)."""
+    import docchat.main
+    from docchat.core import capacity
+
+    def four_readers(settings: Settings) -> capacity.Capacity:
+        return dataclasses.replace(capacity.capacity_for(settings), read_threads=4)
+
+    docchat.main.capacity_for = four_readers  # type: ignore[attr-defined]  # here only
+    return create_app()
+
+
+_ORM_PAGE = (
+    select(*(getattr(Document, name) for name in DocumentOut.model_fields))
+    .order_by(Document.id)
+    .offset(bindparam("skip"))
+    .limit(bindparam("limit"))
+)
+
+
+def docchat_orm_page() -> FastAPI:
+    """DocChat with its page read as before: the ORM's columns, rows validated by attribute."""
+    from docchat.api.routes import documents
+
+    def orm_page(session: Session, page: Page) -> list[DocumentOut]:
+        rows = session.execute(_ORM_PAGE, {"skip": page.skip, "limit": page.limit}).all()
+        return documents._DOCUMENTS_OUT.validate_python(rows, from_attributes=True)
+
+    documents.page_of_documents = orm_page  # here only
     return create_app()
 
 

@@ -186,7 +186,10 @@ def _report(
         for p, s in zip(by_pg, by_sqlite, strict=True)
     )
     errors = sum(n for code, n in bursts["postgresql"].statuses.items() if code >= 500)
-    capacity = capacity_for(Settings(_env_file=None, threads=THREADS))
+    pools = {
+        name: capacity_for(Settings(_env_file=None, database_url=url, threads=THREADS))
+        for name, url in (("SQLite", "sqlite://"), ("PostgreSQL", "postgresql://db"))
+    }
     report.goals = [
         Goal("PostgreSQL p50 ÷ SQLite FTS5 p50", statistics.median(pg) / statistics.median(base),
              GOAL_RATIO, "x", higher_is_better=False, reason=WHY),
@@ -214,8 +217,12 @@ def _report(
         "preempted by another process decides that one, hence the medians",
         "each ask opens a session and runs `search()` with top_k 4, as `/chat/ask` does",
         f"HTTP rows: `POST /chat/ask` sent {count} at once (a connection each, opened first) to "
-        f"one uvicorn process per database, DOCCHAT_THREADS={THREADS} (a pool of "
-        f"{capacity.connections} connections, {capacity.read_threads} threads for reads), the "
+        f"one uvicorn process per database, DOCCHAT_THREADS={THREADS} ("
+        + "; ".join(
+            f"{name}: a pool of {c.connections} connections, {c.read_threads} threads for reads"
+            for name, c in pools.items()
+        )
+        + "), the "
         f"offline answerer; their ratios are against the SQLite HTTP row. Statuses: {statuses}. "
         f"PostgreSQL connections the server held afterwards: {held}",
         "on paper, a larger machine: SQLite answers inside the web process (no network hop) "

@@ -6,7 +6,16 @@ smaller than the number of threads that use it: no thread ever waits for a conne
 
 from dataclasses import dataclass
 
+from sqlalchemy.engine import make_url
+
 from docchat.core.config import Settings
+
+# Threads for requests' reads, at most. SQLite reads in this process, holding the GIL but
+# for each row it steps through: past two threads they only take turns, handing the GIL
+# about at every row (bench/RESULTS.md, API overhead: `docchat-four-readers`). A database
+# across a network leaves a thread waiting on each query, so more of them overlap.
+MOST_READERS_SQLITE = 2
+MOST_READERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +31,10 @@ class Capacity:
 
 
 def capacity_for(settings: Settings) -> Capacity:
-    # A few threads for reads, not one: each row SQLite steps through hands the GIL back,
-    # and a lone reader then waits for the busy event loop to return it (bench/RESULTS.md,
-    # the `docchat-one-reader` row). Past four they only take turns.
+    sqlite = make_url(settings.database_url).get_backend_name() == "sqlite"
+    most = MOST_READERS_SQLITE if sqlite else MOST_READERS
     return Capacity(
         background_threads=settings.threads,
-        read_threads=max(1, min(4, settings.threads // 2)),
+        read_threads=max(1, min(most, settings.threads // 2)),
         write_threads=1,
     )

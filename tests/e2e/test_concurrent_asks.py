@@ -47,5 +47,5 @@ def test_200_concurrent_asks_on_postgresql_get_no_5xx(
     assert result.statuses == {200: ASKS}, failed
     answers = [json.loads(reply.body) for reply in result.replies]
     assert all(answer["sources"] for answer in answers)  # each one really searched
-    pool = capacity_for(Settings(_env_file=None, threads=threads)).connections
-    assert 1 <= held <= pool
+    capacity = capacity_for(Settings(_env_file=None, database_url=postgres_url, threads=threads))
+    assert 1 <= held <= capacity.connections

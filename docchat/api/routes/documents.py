@@ -154,12 +154,13 @@ async def upload_document(
     return document
 
 
-# The columns a list shows, read as rows: a page that is only shown needs no Document
-# objects, identity map or change tracking, and the whole page is validated in one call.
+# The columns a list shows, selected from the table itself: a Core query, so the ORM builds
+# no Document objects, identity map or change tracking for a page that is only shown.
 # Built once: per request only the numbers change, and SQLAlchemy reuses what it compiled.
+_LISTED = tuple(DocumentOut.model_fields)
 _PAGE_OF_DOCUMENTS = (
-    select(*(getattr(Document, name) for name in DocumentOut.model_fields))
-    .order_by(Document.id)
+    select(*(Document.__table__.c[name] for name in _LISTED))
+    .order_by(Document.__table__.c.id)
     .offset(bindparam("skip"))
     .limit(bindparam("limit"))
 )
@@ -168,8 +169,10 @@ _DOCUMENTS_OUT = TypeAdapter(list[DocumentOut])
 
 def page_of_documents(session: Session, page: Page) -> list[DocumentOut]:
     """Documents in id order, a page of them, as the response shows them (no content)."""
-    rows = session.execute(_PAGE_OF_DOCUMENTS, {"skip": page.skip, "limit": page.limit}).all()
-    return _DOCUMENTS_OUT.validate_python(rows, from_attributes=True)
+    rows = session.execute(_PAGE_OF_DOCUMENTS, {"skip": page.skip, "limit": page.limit})
+    # A dict per row, the whole page validated in one call: pydantic reads dicts about three
+    # times faster than a row's attributes (bench/RESULTS.md, API overhead).
+    return _DOCUMENTS_OUT.validate_python([dict(zip(_LISTED, row, strict=True)) for row in rows])
 
 
 @router.get("/")
