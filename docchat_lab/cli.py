@@ -132,7 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade.add_argument("submissions", help="a folder of learner folders or .zip files")
     grade.add_argument("--out", required=True, help="where to write grades and feedback")
     grade.add_argument("--hidden", help="a folder of extra checks (<exercise slug>.py)")
-    grade.add_argument("--jobs", type=int, help="exercise runs at once (default: 8 x cores)")
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        help="busy processes at once (default: 8 x cores); a stage 08 run counts as 6",
+    )
     grade.add_argument("--time-limit", type=float, default=20.0, help="seconds per exercise")
     grade.add_argument("--memory-mb", type=int, default=1024, help="memory per exercise")
     grade.add_argument(

@@ -42,6 +42,9 @@ def build_celery(settings: Settings) -> Celery:
 def send_processing(settings: Settings) -> Callable[[int], object]:
     """A processor (queue/dispatch.py) that sends the id to the workers."""
     app = build_celery(settings)
+    # The broker's client library (redis) is imported now, at start-up, not by the first
+    # request that sends a task: two first imports of redis at once, in two threads, can fail.
+    app.connection_for_write().get_transport_cls()
 
     def send(document_id: int) -> object:
         return app.send_task(TASK, args=[document_id])

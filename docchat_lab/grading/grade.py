@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from docchat_lab.grading.admission import Admission
 from docchat_lab.grading.isolation import MAX_SLOTS, Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise, find, graded_units, hidden_checks
 from docchat_lab.grading.runner import ExerciseResult, not_graded, run_exercise
@@ -108,9 +109,11 @@ def grade(
         submissions, notes = [], [f"could not read {submissions_root}: {exc.strerror}"]
     if learners:  # regrading some learners: the others' cells stay as they are
         submissions = [s for s in submissions if s.learner in learners]
-    # Many runs wait (timing checks sleep, ex08 starts eight processes): eight per core keep
-    # the cores busy.
+    # Many runs wait (timing checks sleep): eight busy processes per core keep the cores busy.
+    # A run that keeps several busy at once takes as many of them (grading/admission.py).
     jobs = max(1, min(jobs or 8 * (os.cpu_count() or 1), MAX_SLOTS))
+    admission = Admission(jobs)
+    costs = {e.id: admission.cost(e.busy()) for e in chosen}
     extra = _hidden(hidden, chosen)
     results = {
         s.learner: LearnerResult(s.learner, s.notes, source=s.shown_source, unreadable=s.unreadable)
@@ -118,7 +121,9 @@ def grade(
     }
     for s in (s for s in submissions if s.unreadable):
         results[s.learner].exercises = [not_graded(e, "unreadable", s.unreadable) for e in chosen]
-    runs = [(s, e) for e in chosen for s in submissions if not s.unreadable]
+    # Learner by learner: a heavy run (stage 08) comes once in every learner's units, with
+    # light ones between, never all the class's at once.
+    runs = [(s, e) for s in submissions if not s.unreadable for e in chosen]
     progress = Progress(len(runs)) if show_progress else None
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(jobs):
@@ -126,11 +131,13 @@ def grade(
     with Sandbox([e.slug for e in chosen], mode=mode, limits=limits) as sandbox:
 
         def one(submission: Submission, exercise: Exercise) -> tuple[str, ExerciseResult]:
+            admission.acquire(costs[exercise.id])
             slot = slots.get()
             try:
                 return submission.learner, _grade_one(sandbox, submission, exercise, slot, extra)
             finally:
                 slots.put(slot)
+                admission.release(costs[exercise.id])
                 if progress:
                     progress.step()
 

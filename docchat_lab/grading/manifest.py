@@ -65,6 +65,13 @@ class Exercise:
         """False when the checks start the learner's processes themselves (served-app runs)."""
         return bool(getattr(self.checks_module(), "MAIN_PROCESS", True))
 
+    def busy(self) -> int:
+        """About how many processes a run keeps busy at once: the learner's main one, if it has
+        one, and those of its served-app runs (a checks module's VERDICTS), all started at once."""
+        verdicts = getattr(self.checks_module(), "VERDICTS", None)
+        served = int(getattr(verdicts, "busy", 0))
+        return max(1, served + (1 if self.needs_main_process() else 0))
+
     def served_apps(self) -> tuple[str, ...]:
         """The kit apps (module names) this exercise serves to the learner's tests, if any."""
         return tuple(getattr(self.checks_module(), "SERVED_APPS", ()))

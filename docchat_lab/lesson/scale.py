@@ -114,6 +114,10 @@ class Stack:
             process.terminate()
             try:
                 process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()  # reaped here, not left a zombie until the kernel exits
+                raise
             finally:
                 with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)  # anything the main process left

@@ -1,0 +1,59 @@
+"""How many runs grade at once: a run takes as many of `--jobs` as the processes it keeps busy."""
+
+import threading
+import time
+
+import pytest
+
+from docchat_lab.grading.admission import Admission
+from docchat_lab.grading.manifest import find, graded_units
+
+
+def _started(target: object) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)  # type: ignore[arg-type]
+    thread.start()
+    return thread
+
+
+def _wait_for(condition: object, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.005)
+
+
+def test_a_run_costs_what_it_keeps_busy_within_the_whole_budget() -> None:
+    admission = Admission(4)
+
+    assert [admission.cost(n) for n in (0, 1, 3, 4, 11)] == [1, 1, 3, 4, 4]
+    with pytest.raises(ValueError, match="at least 1"):
+        Admission(0)
+
+
+def test_runs_are_admitted_in_order_so_a_heavy_one_is_not_passed_over() -> None:
+    admission = Admission(4)
+    admission.acquire(3)  # a light run leaves 1 free
+    order: list[str] = []
+    heavy = _started(lambda: (admission.acquire(4), order.append("heavy")))
+    _wait_for(lambda: len(admission._queue) == 1, "the heavy run did not queue")
+    light = _started(lambda: (admission.acquire(1), order.append("light")))
+    _wait_for(lambda: len(admission._queue) == 2, "the light run did not queue")
+
+    time.sleep(0.05)
+    assert order == []  # 1 unit is free, but the light run waits behind the heavy one
+    admission.release(3)
+    heavy.join(10)
+    assert order == ["heavy"]  # the light one still waits: the heavy one holds everything
+    admission.release(4)
+    light.join(10)
+    assert order == ["heavy", "light"]
+
+
+def test_served_runs_take_more_than_one_job_and_plain_runs_one() -> None:
+    busy = {unit.id: unit.busy() for unit in graded_units()}
+
+    # stage 08: nine test processes and the app, about half running at once, and the main one.
+    assert busy["stage08"] == 6
+    assert busy["ex08"] == 4  # seven test processes and the app; no main process
+    assert {busy[u] for u in busy if u not in ("stage08", "ex08")} == {1}
+    assert find("stage08").min_time_s >= 60
