@@ -1,12 +1,19 @@
 """How many runs grade at once: a run takes as many of `--jobs` as the processes it keeps busy."""
 
+import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from docchat_lab.grading import grade as grade_module
 from docchat_lab.grading.admission import Admission
-from docchat_lab.grading.manifest import find, graded_units
+from docchat_lab.grading.manifest import Exercise, find, graded_units
+from docchat_lab.grading.runner import ExerciseResult, not_graded
+from docchat_lab.stages import package
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _started(target: object) -> threading.Thread:
@@ -57,3 +64,50 @@ def test_served_runs_take_more_than_one_job_and_plain_runs_one() -> None:
     assert busy["ex08"] == 4  # seven test processes and the app; no main process
     assert {busy[u] for u in busy if u not in ("stage08", "ex08")} == {1}
     assert find("stage08").min_time_s >= 60
+
+
+class _NoSandbox:
+    """grade()'s sandbox, with nothing started: the runs below are stand-ins."""
+
+    description, uid_base, mode, restarts = "none", 0, "none", 0
+
+    def __init__(self, *_args: object, **_kwargs: object) -> None:
+        pass
+
+    def __enter__(self) -> "_NoSandbox":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+def test_grade_never_keeps_more_processes_busy_than_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs, in_flight, most = 8, [0], [0]
+    lock = threading.Lock()
+
+    def stand_in(_sandbox: object, _s: object, unit: Exercise, *_rest: object) -> ExerciseResult:
+        with lock:
+            in_flight[0] += unit.busy()
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.02)
+        with lock:
+            in_flight[0] -= unit.busy()
+        return not_graded(unit, "grader", "a stand-in")
+
+    monkeypatch.setattr(grade_module, "Sandbox", _NoSandbox)
+    monkeypatch.setattr(grade_module, "_grade_one", stand_in)
+    for n in range(6):
+        learner = tmp_path / "class" / f"learner{n}"
+        package.write_snapshot(package.LAST_STAGE, learner)
+        shutil.copy(ROOT / "solutions" / "ex01_dependencies.py", learner)
+
+    result = grade_module.grade(
+        tmp_path / "class", tmp_path / "out", jobs=jobs, show_progress=False,
+        only=["stage08", "ex08", "ex01"],
+    )  # fmt: skip
+
+    assert len(result.learners) == 6
+    assert all(len(learner.exercises) == 3 for learner in result.learners)
+    assert find("stage08").busy() <= most[0] <= jobs  # two stage 08 runs never overlap here
