@@ -92,7 +92,7 @@ VARIANTS = (
     Variant(
         "docchat",
         "**DocChat**: async route, its unit of work in one hop on the database's own threads, "
-        "the page read as rows and validated there",
+        "the page read by a Core select, each row a dict, validated there",
         "docchat.main:create_app",
     ),
 )
