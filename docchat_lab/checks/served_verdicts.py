@@ -8,6 +8,7 @@ served from another process: no labels, no map, nothing to inspect. The correct 
 What a test process reports is only a claim; the app's evidence is the judge's own.
 """
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,17 +41,21 @@ class ServedVerdicts:
     reference_runs: int = 2
 
     @property
+    def variants(self) -> list[str]:
+        """The apps the learner's tests run against, one test process each."""
+        return ["reference"] * self.reference_runs + list(self.bugs)
+
+    @property
     def busy(self) -> int:
         """About how many processes a run keeps busy at once. It starts one per variant and the
         app's, but each test process waits on the app for every request: about half of them
         run at any moment (a stage 08 run alone kept 1.3 of 2 cores busy)."""
-        return (self.reference_runs + len(self.bugs) + 1 + 1) // 2
+        return math.ceil((len(self.variants) + 1) / 2)
 
     def runs(self, ex: Subject) -> list[ServedRun]:
         cached = ex.memo.get("runs")
         if cached is None:
-            variants = ["reference"] * self.reference_runs + list(self.bugs)
-            cached = ex.served_runs(self.app, variants, probe="run_tests")
+            cached = ex.served_runs(self.app, self.variants, probe="run_tests")
             ex.memo["runs"] = cached
         return list(cached)
 
