@@ -11,7 +11,8 @@ A grade left empty sets no grade, in both.
 """
 
 import csv
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from docchat_lab.grading.course import Course, Learner
@@ -19,6 +20,10 @@ from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.gradebook import UNGRADED
 from docchat_lab.grading.manifest import Exercise
 
+# A spreadsheet runs a cell that starts like a formula (OWASP's "CSV injection"); a folder or
+# zip name is the learner's choice, so such a cell is written as text, with a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_STUDENT_COLUMNS = ["First name", "Last name", "ID number", "Email address"]
 
@@ -58,11 +63,19 @@ def moodle_rows(book: ClassResult, course: Course) -> tuple[list[list[str]], lis
     return [header, *body], notes
 
 
-def write_csv(rows: list[list[str]], target: Path) -> Path:
+def spreadsheet_cell(value: str) -> str:
+    """`value` as a spreadsheet shows it, never as a formula it runs; numbers stay numbers."""
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterable[list[str]], target: Path) -> Path:
+    """Write `rows` whole or not at all: a reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
+        csv.writer(handle).writerows([spreadsheet_cell(v) for v in row] for row in rows)
     partial.replace(target)
     return target
 

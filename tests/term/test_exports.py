@@ -110,3 +110,24 @@ if __name__ == "__main__":
             if name != "notes":
                 (GOLDEN / name).write_text(text(item), encoding="utf-8")
                 print(f"wrote {GOLDEN / name}", file=sys.stderr)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+A1", "'+A1"),
+        ("-A1", "'-A1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("-2.5", "-2.5"),  # a number stays a number
+        ("+3", "+3"),
+        ("ada", "ada"),
+        ("", ""),
+    ],
+)
+def test_a_cell_that_starts_like_a_formula_is_written_as_text(
+    tmp_path: Path, value: str, written: str
+) -> None:
+    target = write_csv([["name"], [value]], tmp_path / "out.csv")
+    assert target.read_text(encoding="utf-8").splitlines()[1].strip('"') == written
