@@ -47,7 +47,9 @@ BACKGROUND_BACKOFF = Backoff(budget_s=120.0)
 RETRY_AFTER_S = 5
 
 
-def retry_while_busy(attempt: Callable[[], T], backoff: Backoff) -> T:
+def retry_while_busy(
+    attempt: Callable[[], T], backoff: Backoff, *, sleep: Callable[[float], None] = time.sleep
+) -> T:
     """`attempt()`, again after each busy failure, until it succeeds or the budget is spent.
 
     Each attempt must clean up after itself (close its session). When the budget is spent
@@ -62,5 +64,5 @@ def retry_while_busy(attempt: Callable[[], T], backoff: Backoff) -> T:
             if not is_busy(exc) or time.monotonic() + delay > deadline:
                 raise
             log.info("database busy; trying again in %.2f s", delay)
-            time.sleep(delay * random.uniform(0.5, 1.0))
+            sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, backoff.most_s)

@@ -1,6 +1,5 @@
 """Telling a busy database from a broken one, and waiting for the busy one."""
 
-import itertools
 import sqlite3
 import time
 
@@ -45,20 +44,25 @@ def test_other_errors_are_not_busy(error: Exception) -> None:
 
 
 def test_retry_while_busy_waits_until_the_lock_is_gone() -> None:
-    attempts: list[float] = []
+    attempts: list[int] = []
+    waits: list[float] = []  # what it asked to sleep: the schedule, whatever the machine's load
 
     def attempt() -> str:
-        attempts.append(time.monotonic())
+        attempts.append(1)
         if len(attempts) < 4:
             raise _operational("database is locked", 5)
         return "done"
 
-    result = retry_while_busy(attempt, Backoff(budget_s=5, first_s=0.01))
+    backoff = Backoff(budget_s=5, first_s=0.01)
+    result = retry_while_busy(attempt, backoff, sleep=waits.append)
 
     assert result == "done"
     assert len(attempts) == 4
-    gaps = [b - a for a, b in itertools.pairwise(attempts)]
-    assert gaps[-1] > gaps[0]  # it backs off
+    # It backs off: each wait doubles, less up to half of it (the jitter that spreads writers).
+    assert len(waits) == 3
+    for n, wait in enumerate(waits):
+        assert backoff.first_s * 2**n * 0.5 <= wait <= backoff.first_s * 2**n
+    assert waits[-1] > waits[0]
 
 
 def test_retry_while_busy_raises_other_errors_at_once() -> None:
