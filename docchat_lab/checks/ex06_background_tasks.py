@@ -1,12 +1,12 @@
 """Checks for exercise 6: an upload that answers 202 and is processed in a background task."""
 
-import json
 import math
 import random
 import secrets
 from typing import Any
 
 from docchat_lab.grading.expect import about, expect, expect_equal, expect_status
+from docchat_lab.grading.protocol import ProtocolError, parse_json
 from docchat_lab.grading.subject import Response, Subject
 
 WORDS = (
@@ -51,8 +51,8 @@ def _post(ex: Subject, title: str, content: str) -> tuple[Response, int, str]:
     else:
         expect_status(response, (200, 201, 202), why="a valid title and content")
     try:
-        body = json.loads(response.content)
-    except ValueError:
+        body = parse_json(response.content)
+    except ProtocolError:
         body = None
     document_id = body.get("id") if isinstance(body, dict) else None
     expect(

@@ -1,12 +1,12 @@
 """Checks for stage 06: process_document and recover_unfinished in services/processing.py."""
 
-import json
 import random
 import secrets
 from typing import Any
 
 from docchat.services.chunking import split_into_chunks
 from docchat_lab.grading.expect import about, expect, expect_equal, expect_status
+from docchat_lab.grading.protocol import ProtocolError, parse_json
 from docchat_lab.grading.subject import Subject
 
 WORDS = (
@@ -76,8 +76,8 @@ def _post(ex: Subject, content: str) -> tuple[int, str]:
     else:
         expect_status(response, 202, why="a valid title and content: stored, processed later")
     try:
-        body = json.loads(response.content)
-    except ValueError:
+        body = parse_json(response.content)
+    except ProtocolError:
         body = None
     document_id = body.get("id") if isinstance(body, dict) else None
     expect(

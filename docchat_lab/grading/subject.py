@@ -15,6 +15,7 @@ from docchat_lab.grading.protocol import (
     ChannelClosedError,
     ChannelTimeoutError,
     ProtocolError,
+    parse_json,
     recv_frame,
     send_frame,
 )
@@ -105,10 +106,10 @@ class Response:
     def json(self) -> Any:
         self.raise_for_learner_error()
         try:
-            return json.loads(self.content)
-        except ValueError:
+            return parse_json(self.content)
+        except ProtocolError as exc:
             raise CheckFailedError(
-                f"{self.request} answered {self.status_code} with a body that is not JSON: "
+                f"{self.request} answered {self.status_code} with a body that is {exc}: "
                 f"{self.text[:120]!r}"
             ) from None
 
@@ -174,8 +175,11 @@ class Subject:
                     str(frame.get("kind", "crashed")), "the exercise ran out of memory"
                 )
             frame_id = frame.get("id")
-            if isinstance(frame_id, str) and frame_id in ids:
-                got[frame_id] = (frame, time.monotonic())
+            if not isinstance(frame_id, str) or frame_id not in ids or frame_id in got:
+                # The worker answers each request once: anything else is a flood, whose parsing
+                # would cost the judge (and every other run) time without end.
+                raise ExerciseAbortedError("protocol", "an answer to no request was sent")
+            got[frame_id] = (frame, time.monotonic())
         return got
 
     def request(

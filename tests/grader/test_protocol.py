@@ -1,0 +1,75 @@
+"""What a frame or a body may cost the judge to parse: bounded by its number of values, so that
+one hostile worker cannot hold the judge's GIL and memory for seconds at a time (costly_frames)."""
+
+import base64
+import json
+import socket
+import struct
+import time
+
+import pytest
+
+from docchat_lab.grading.protocol import MAX_VALUES, ProtocolError, parse_json, recv_frame
+from docchat_lab.grading.server_link import WorkerHandle
+from docchat_lab.grading.subject import CheckFailedError, ExerciseAbortedError, Response, Subject
+
+BOMBS = {
+    "lists": b"[" + b"[]," * 5_500_000 + b"[]]",
+    "objects": b"[" + b"{}," * 5_500_000 + b"{}]",
+    "keys": b"{" + b",".join(b'"%d":0' % i for i in range(200_000)) + b"}",
+    "deep": b"[" * 15_000 + b"]" * 15_000,
+    "long integer": b"[" + b"7" * 100_000 + b"]",
+}
+
+
+@pytest.mark.parametrize("data", BOMBS.values(), ids=list(BOMBS))
+def test_json_too_costly_to_parse_is_refused_at_once(data: bytes) -> None:
+    started = time.monotonic()
+    with pytest.raises(ProtocolError):
+        parse_json(data)
+    assert time.monotonic() - started < 0.5
+
+
+def test_honest_frames_parse_as_before() -> None:
+    reply = {
+        "id": "a1",
+        "ok": True,
+        "status": 200,
+        "headers": [["content-type", "application/json"]] * 50,
+        "body": base64.b64encode(b'{"items": [1, 2, 3]}' * 100_000).decode(),
+        "value": {"outcomes": {f"test_{i}": {"outcome": "passed"} for i in range(1000)}},
+    }
+    assert parse_json(json.dumps(reply).encode()) == reply
+    assert parse_json(json.dumps(list(range(MAX_VALUES))).encode())[-1] == MAX_VALUES - 1
+
+
+def _frame(message: bytes) -> bytes:
+    return struct.pack("!I", len(message)) + message
+
+
+def test_a_costly_frame_is_a_protocol_error() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(_frame(b"[" + b"{}," * (MAX_VALUES + 1) + b"{}]"))  # fits the buffer
+        with pytest.raises(ProtocolError):
+            recv_frame(ours, time.monotonic() + 10)
+
+
+def test_an_answer_to_no_request_aborts_the_exercise() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        handle = WorkerHandle("r1", ours, None)  # type: ignore[arg-type]
+        subject = Subject(handle, {}, {}, time.monotonic() + 10)
+        theirs.sendall(_frame(b'{"id": "not-asked", "ok": true, "status": 200}'))
+        with pytest.raises(ExerciseAbortedError) as aborted:
+            subject.get("/")
+        assert aborted.value.kind == "protocol"
+
+
+def test_a_costly_body_fails_its_check_without_being_parsed() -> None:
+    body = base64.b64encode(BOMBS["lists"][:3_000_000] + b"[]]").decode()
+    response = Response("GET /", {"status": 200, "body": body})
+    started = time.monotonic()
+    with pytest.raises(CheckFailedError, match="more than"):
+        response.json()
+    assert time.monotonic() - started < 0.5
