@@ -116,19 +116,27 @@ def as_text(result: ExerciseResult, title: str) -> str:
 
 
 def as_markdown(result: ExerciseResult, title: str, *, summary: str | None = None) -> str:
-    lines = [f"### {summary or headline(result, title)}", ""]
+    md = markdown_inline
+    lines = [f"### {md(summary or headline(result, title))}", ""]
     if status := _status_line(result):
-        lines += [f"**{status}**", ""]
-    lines += [f"- {note}" for note in _notes(result)] + ([""] if _notes(result) else [])
+        lines += [f"**{md(status)}**", ""]
+    lines += [f"- {md(note)}" for note in _notes(result)] + ([""] if _notes(result) else [])
     lines += ["| | check | what happened | hint |", "|---|---|---|---|"]
     for row in rows(result):
         mark = PASS if row.passed else FAIL
-        lines.append(f"| {mark} | {row.title} | {_cell(row.message)} | {_cell(row.hint)} |")
+        lines.append(f"| {mark} | {md(row.title)} | {md(row.message)} | {md(row.hint)} |")
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Learner-made text (file names, exception messages) lands in Markdown that a forge or an LMS
+# renders: kept to one line, with no HTML, link, image or table cell of its making.
+_INLINE = str.maketrans(
+    {"\r": " ", "\n": " ", "&": "&amp;", "<": "&lt;", ">": "&gt;"} | {c: "\\" + c for c in "\\[]`|"}
+)
+
+
+def markdown_inline(text: str) -> str:
+    return str(text).translate(_INLINE)
 
 
 def as_html(result: ExerciseResult, title: str, *, summary: str | None = None) -> str:

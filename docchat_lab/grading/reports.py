@@ -6,7 +6,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from docchat_lab.feedback import as_html, as_markdown, check_title
+from docchat_lab.feedback import as_html, as_markdown, check_title, markdown_inline
 from docchat_lab.grading.cell import describe
 from docchat_lab.grading.exports import write_csv
 from docchat_lab.grading.grade import ClassResult, LearnerResult
@@ -83,7 +83,7 @@ def _feedback(
     total = f"**{learner.total:g} / {result.max_total:g}** points"
     head = f"# Feedback for {learner.learner}\n\nTotal: {total}.\n"
     every_note = [*learner.notes, *([learner.unreadable] if learner.unreadable else [])]
-    notes = "".join(f"- {n}\n" for n in every_note)
+    notes = "".join(f"- {markdown_inline(n)}\n" for n in every_note)
     markdown = head + (f"\nAbout your submission:\n\n{notes}" if notes else "") + "\n"
     markdown += "\n".join(as_markdown(r, titles[r.exercise]) for r in learner.exercises)
     md_path = folder / f"{learner.learner}.md"
