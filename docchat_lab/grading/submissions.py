@@ -125,6 +125,10 @@ def _zip_entries(archive: zipfile.ZipFile, submission: Submission) -> list[_Entr
         mode = info.external_attr >> 16
         kind = "dir" if info.is_dir() else _kind(mode) if stat.S_IFMT(mode) else "file"
         entries.append(_Entry(parts, kind, info.file_size, info))
+    # Many zip tools store no entry for a folder, only its files: each folder is implied.
+    folders = {e.parts for e in entries if e.kind == "dir"}
+    implied = {e.parts[:i] for e in entries for i in range(1, len(e.parts))} - folders
+    entries += [_Entry(parts, "dir", 0, None) for parts in sorted(implied)]
     return entries
 
 

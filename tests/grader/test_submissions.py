@@ -93,6 +93,17 @@ def test_a_package_folder_is_taken_whole_with_its_nested_files(tmp_path: Path) -
     }
 
 
+def test_a_package_in_a_zip_without_folder_entries_is_found(tmp_path: Path) -> None:
+    # Python's zipfile, and many zip tools, store files only: the folders are implied.
+    files = {"work/my_docchat/__init__.py": b"", "work/my_docchat/api/routes.py": b"R = 1"}
+    (tmp_path / "ada.zip").write_bytes(_zip(files))
+    [submission], _ = collect(tmp_path, PACKAGE)
+    assert submission.files == {
+        "my_docchat/__init__.py": b"",
+        "my_docchat/api/routes.py": b"R = 1",
+    }
+
+
 def test_links_devices_and_fifos_are_never_followed_or_read(tmp_path: Path) -> None:
     secret = tmp_path / "secret.py"
     secret.write_text("SECRET")
