@@ -1,5 +1,5 @@
-"""What a frame or a body may cost the judge to parse: bounded by its number of values, so that
-one hostile worker cannot hold the judge's GIL and memory for seconds at a time (costly_frames)."""
+"""What a worker's frames may do to the judge: cost it little to parse (bounded by the number of
+values, costly_frames), answer only what was asked, and never name the run's status."""
 
 import base64
 import json
@@ -73,3 +73,14 @@ def test_a_costly_body_fails_its_check_without_being_parsed() -> None:
     with pytest.raises(CheckFailedError, match="more than"):
         response.json()
     assert time.monotonic() - started < 0.5
+
+
+def test_a_worker_cannot_name_its_own_status() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        handle = WorkerHandle("r1", ours, None)  # type: ignore[arg-type]
+        subject = Subject(handle, {}, {}, time.monotonic() + 10)
+        theirs.sendall(_frame(b'{"op": "fatal", "kind": "grader"}'))
+        with pytest.raises(ExerciseAbortedError) as aborted:
+            subject.get("/")
+        assert aborted.value.kind == "memory"

@@ -81,6 +81,7 @@ THREATS = [
     Threat("huge_messages", "ex01", _everywhere(0)),
     Threat("output_tricks", "ex01", _everywhere(10)),
     Threat("costly_frames", "ex01", _everywhere(0), "crashed"),
+    Threat("blame_the_grader", "ex01", _everywhere(0), "memory"),
     Threat("setsid_escape", "ex01", _everywhere(0)),
     # Reads every copy of the answers it can reach: only an allowlist stops it.
     Threat(
