@@ -274,7 +274,10 @@ def _start(
         raise ExerciseAbortedError("crashed", f"the exercise's process stopped ({exc})") from None
     if hello.get("op") == "fatal":
         raise ExerciseAbortedError("memory", "the exercise ran out of memory")
-    if hello.get("op") != "hello":
+    # Its shape is checked here: a hello the judge cannot read would be blamed on the grader.
+    load, missing = hello.get("load"), hello.get("missing", [])
+    shaped = (load is None or isinstance(load, dict)) and isinstance(missing, list)
+    if hello.get("op") != "hello" or not shaped:
         raise ExerciseAbortedError("protocol", "the exercise's process sent something unexpected")
     return hello
 

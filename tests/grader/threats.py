@@ -82,6 +82,7 @@ THREATS = [
     Threat("output_tricks", "ex01", _everywhere(10)),
     Threat("costly_frames", "ex01", _everywhere(0), "crashed"),
     Threat("blame_the_grader", "ex01", _everywhere(0), "memory"),
+    Threat("malformed_hello", "ex01", _everywhere(0), "crashed"),
     Threat("setsid_escape", "ex01", _everywhere(0)),
     # Reads every copy of the answers it can reach: only an allowlist stops it.
     Threat(
