@@ -57,6 +57,8 @@ def _parse(text: str, where: str) -> ast.Module:
         raise DefinitionError(
             f"{where} has a syntax error on line {exc.lineno}: {exc.msg}"
         ) from None
+    except (RecursionError, MemoryError):  # `1+1+...+1`, `not not ... x`: too deep to build
+        raise DefinitionError(f"{where} is nested too deeply to read") from None
 
 
 def definitions(text: str, where: str = "<file>") -> list[Definition]:

@@ -52,6 +52,22 @@ ON_IMPORT = {
     ),
 }
 
+# Its own hello ("loaded"), then no answer: the judge reads api/deps.py, too deep to parse. That
+# failed in the judge and the run showed as "could not be graded: RecursionError".
+FORGED_HELLO = """
+import json, os, stat, struct, time
+body = json.dumps({"op": "hello", "load": None, "missing": []}).encode()
+for fd in range(3, 64):
+    try:
+        if stat.S_ISSOCK(os.fstat(fd).st_mode):
+            os.write(fd, struct.pack("!I", len(body)) + body)
+            break
+    except OSError:
+        pass
+time.sleep(100)
+"""
+DEEP = "\nX = " + "+".join(["1"] * 20_000) + "\n"
+
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> ClassResult:
@@ -67,6 +83,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> ClassResult:
     for name, code in ON_IMPORT.items():
         mine = package.write_snapshot(package.LAST_STAGE, submissions / name)
         (mine / "__init__.py").write_text(code)
+    mine = package.write_snapshot(package.LAST_STAGE, submissions / "blame_the_grader")
+    (mine / "__init__.py").write_text(FORGED_HELLO)
+    (mine / DEPS).write_text((mine / DEPS).read_text() + DEEP)
     out = submissions.parent / "out"
     limits = Limits(time_s=20, memory_mb=768)
     return grade(
@@ -83,12 +102,13 @@ def test_an_honest_package_gets_full_marks(graded: ClassResult) -> None:
     assert _score(graded, "honest") == graded.max_total > 0
 
 
-@pytest.mark.parametrize("attack", [*ATTACKS, *ON_IMPORT])
+@pytest.mark.parametrize("attack", [*ATTACKS, *ON_IMPORT, "blame_the_grader"])
 def test_a_hostile_package_scores_nothing(graded: ClassResult, attack: str) -> None:
     row = next(lr for lr in graded.learners if lr.learner == attack)
     failures = [c.message for r in row.exercises for c in r.checks if not c.passed]
     assert row.total == 0, failures
     assert failures, "each check says why it failed"
+    assert all(r.status != "grader" for r in row.exercises), "the grader is not to blame"
 
 
 @pytest.mark.parametrize("attack", ["import_the_reference", "read_the_reference_on_disk"])
