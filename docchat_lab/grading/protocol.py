@@ -6,6 +6,7 @@ object of its making (an `__eq__` that is always true, say) ever reaches a check
 
 import asyncio
 import json
+import re
 import socket
 import struct
 import time
@@ -31,10 +32,25 @@ class ChannelTimeoutError(ProtocolError):
     pass
 
 
+# A JSON string, escapes and all: what is inside one is text, not values.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _values(data: bytes) -> int:
+    """At least the number of values in `data`, if it is JSON; counted without parsing it."""
+    rough = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if rough <= MAX_VALUES:
+        return rough
+    if data.count(b'"') > 2 * MAX_VALUES:
+        return rough  # more strings than that are more values than that
+    # Commas in text (a document's prose) are not values: count outside the strings only.
+    bare = _STRING.sub(b"", data)
+    return bare.count(b",") + bare.count(b"[") + bare.count(b"{")
+
+
 def parse_json(data: bytes) -> Any:
     """`data` as JSON, refused (ProtocolError) when it holds too many values to parse cheaply."""
-    values = data.count(b",") + data.count(b"[") + data.count(b"{")
-    if values > MAX_VALUES:
+    if _values(data) > MAX_VALUES:
         raise ProtocolError(f"JSON of more than {MAX_VALUES} values")
     try:
         return json.loads(data)

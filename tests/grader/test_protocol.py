@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from docchat_lab.grading import protocol
 from docchat_lab.grading.protocol import MAX_VALUES, ProtocolError, parse_json, recv_frame
 from docchat_lab.grading.server_link import WorkerHandle
 from docchat_lab.grading.subject import CheckFailedError, ExerciseAbortedError, Response, Subject
@@ -23,11 +24,17 @@ BOMBS = {
 
 
 @pytest.mark.parametrize("data", BOMBS.values(), ids=list(BOMBS))
-def test_json_too_costly_to_parse_is_refused_at_once(data: bytes) -> None:
-    started = time.monotonic()
+def test_json_too_costly_to_parse_is_refused_at_once(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[bytes] = []
+    real_loads = protocol.json.loads
+    monkeypatch.setattr(protocol.json, "loads", lambda d: parsed.append(d) or real_loads(d))
     with pytest.raises(ProtocolError):
         parse_json(data)
-    assert time.monotonic() - started < 0.5
+    # Counted and refused before any parsing, except what json itself refuses at once (too deep,
+    # an integer too long to convert).
+    assert not parsed or data.startswith((b"[[[", b"[7"))
 
 
 def test_honest_frames_parse_as_before() -> None:
@@ -43,6 +50,13 @@ def test_honest_frames_parse_as_before() -> None:
     assert parse_json(json.dumps(list(range(MAX_VALUES))).encode())[-1] == MAX_VALUES - 1
 
 
+def test_text_full_of_commas_is_one_value() -> None:
+    """A document's prose (commas, brackets, escaped quotes) in a body is text, not values."""
+    prose = 'Descale it, [monthly], {with "vinegar"}, then rinse. ' * (MAX_VALUES // 2)
+    body = {"id": 7, "content": prose, "title": "Kettle, care"}
+    assert parse_json(json.dumps(body).encode()) == body
+
+
 def _frame(message: bytes) -> bytes:
     return struct.pack("!I", len(message)) + message
 
@@ -55,32 +69,31 @@ def test_a_costly_frame_is_a_protocol_error() -> None:
             recv_frame(ours, time.monotonic() + 10)
 
 
-def test_an_answer_to_no_request_aborts_the_exercise() -> None:
+def _aborted_by(frame: bytes) -> ExerciseAbortedError:
+    """How a request ends when the worker's next frame is `frame`."""
     ours, theirs = socket.socketpair()
     with ours, theirs:
         handle = WorkerHandle("r1", ours, None)  # type: ignore[arg-type]
         subject = Subject(handle, {}, {}, time.monotonic() + 10)
-        theirs.sendall(_frame(b'{"id": "not-asked", "ok": true, "status": 200}'))
+        theirs.sendall(_frame(frame))
         with pytest.raises(ExerciseAbortedError) as aborted:
             subject.get("/")
-        assert aborted.value.kind == "protocol"
+    return aborted.value
 
 
-def test_a_costly_body_fails_its_check_without_being_parsed() -> None:
+def test_an_answer_to_no_request_aborts_the_exercise() -> None:
+    assert _aborted_by(b'{"id": "not-asked", "ok": true, "status": 200}').kind == "protocol"
+
+
+def test_a_costly_body_fails_its_check_without_being_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     body = base64.b64encode(BOMBS["lists"][:3_000_000] + b"[]]").decode()
     response = Response("GET /", {"status": 200, "body": body})
-    started = time.monotonic()
+    monkeypatch.setattr(protocol.json, "loads", lambda _data: pytest.fail("it was parsed"))
     with pytest.raises(CheckFailedError, match="more than"):
         response.json()
-    assert time.monotonic() - started < 0.5
 
 
 def test_a_worker_cannot_name_its_own_status() -> None:
-    ours, theirs = socket.socketpair()
-    with ours, theirs:
-        handle = WorkerHandle("r1", ours, None)  # type: ignore[arg-type]
-        subject = Subject(handle, {}, {}, time.monotonic() + 10)
-        theirs.sendall(_frame(b'{"op": "fatal", "kind": "grader"}'))
-        with pytest.raises(ExerciseAbortedError) as aborted:
-            subject.get("/")
-        assert aborted.value.kind == "memory"
+    assert _aborted_by(b'{"op": "fatal", "kind": "grader"}').kind == "memory"
