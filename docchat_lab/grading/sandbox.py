@@ -30,6 +30,7 @@ _COMMON = [
     "docchat_lab.grading.isolation",
     "docchat_lab.grading.protocol",
     "docchat_lab.grading.rootfs",
+    "docchat_lab.grading.run_memory",
     "docchat_lab.grading.runspace",
     "docchat_lab.grading.zygote",
     "docchat_lab.grading.asgi_driver",

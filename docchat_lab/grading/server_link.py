@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from docchat_lab.grading import run_memory
+
 
 class SandboxError(RuntimeError):
     pass
@@ -141,3 +143,4 @@ class ServerLink:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        run_memory.remove_folder(self.process.pid)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from docchat_lab.grading import isolation, rootfs, runspace
+from docchat_lab.grading.run_memory import RunMemory
 
 OUTPUT_TAIL = 2000
 _ROLES = {"worker": "docchat_lab.grading.worker", "app": "docchat_lab.grading.app_server"}
@@ -34,6 +35,7 @@ class _Run:
     pid: int
     output: int
     workdir: Path | None
+    cgroup: str | None = None
     report: dict[str, Any] | None = None
 
 
@@ -86,8 +88,10 @@ class ForkServer:
         config: dict[str, Any],
         pid_namespaces: runspace.PidNamespaces | None,
         janitor: runspace.Janitor | None,
+        memory: RunMemory | None = None,
     ) -> None:
         self.control = control
+        self.memory = memory
         self.mode: str = config["mode"]
         self.namespaced = self.mode in isolation.NAMESPACED
         self.scratch = Path(config.get("scratch") or tempfile.gettempdir())
@@ -105,14 +109,18 @@ class ForkServer:
         run_id = str(message["run"])
         output = -1
         workdir: Path | None = None
+        cgroup: str | None = None
         try:
             uid = message.get("uid")
             limits = isolation.Limits(**message["limits"])
             output = _output_file()
             if not self.namespaced:
                 workdir = runspace.make_workdir(self.scratch, uid)
-            pid = self._fork(message, fds, output, workdir, uid, limits)
+            cgroup = self._cgroup(run_id, limits)
+            pid = self._fork(message, fds, output, workdir, uid, limits, cgroup)
         except Exception as exc:  # a fork that failed (no memory, no pids) fails this run only
+            if cgroup is not None and self.memory is not None:
+                self.memory.release(cgroup)
             for fd in [*fds, output]:
                 with contextlib.suppress(OSError):
                     os.close(fd)
@@ -122,9 +130,18 @@ class ForkServer:
             return
         for fd in fds:
             os.close(fd)
-        self.runs[run_id] = _Run(pid, output, workdir)
+        self.runs[run_id] = _Run(pid, output, workdir, cgroup)
         self.by_pid[pid] = run_id
         self._send({"op": "spawned", "run": run_id, "pid": pid})
+
+    def _cgroup(self, run_id: str, limits: isolation.Limits) -> str | None:
+        """The run's memory cgroup (run_memory.py), where this server can make one."""
+        if self.memory is None:
+            return None
+        try:
+            return self.memory.create(run_id, limits.memory_mb * 1024 * 1024)
+        except OSError:
+            return None  # the per-process cap still holds
 
     def _fork(
         self,
@@ -134,6 +151,7 @@ class ForkServer:
         workdir: Path | None,
         uid: int | None,
         limits: isolation.Limits,
+        cgroup: str | None,
     ) -> int:
         namespaces = self.pid_namespaces
         if namespaces is not None:
@@ -149,6 +167,8 @@ class ForkServer:
                 namespaces.after_fork()
             return pid
         try:  # the child: never returns
+            if cgroup is not None and self.memory is not None:
+                self.memory.join(cgroup)  # first: all the run does and starts is counted
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             devnull = os.open(os.devnull, os.O_RDONLY)
@@ -217,6 +237,8 @@ class ForkServer:
             os.close(run.output)
             if run.workdir is not None and self.janitor is not None:
                 self.janitor.remove(run.workdir)
+            if run.cgroup is not None and self.memory is not None:
+                self.memory.release(run.cgroup)
             self._send({"op": "exited", "run": run_id, **(run.report or {})})
         if self.janitor is not None:
             self.janitor.remove()
@@ -274,11 +296,12 @@ def main() -> None:
     # Both before the imports: the janitor stays small, and the new root has no /proc of ours.
     janitor = None if namespaced else runspace.Janitor()
     pid_namespaces = runspace.PidNamespaces() if namespaced else None
+    memory = RunMemory.open()  # before the new root, which has no /sys
     _preload(config["preload"])
     if mode == "root":
         rootfs.enter(rootfs.Allowlist.from_json(config["allow"]), Path(config["root"]))
     isolation.become_subreaper()
-    server = ForkServer(control, config, pid_namespaces, janitor)
+    server = ForkServer(control, config, pid_namespaces, janitor, memory)
     gc.freeze()  # keep preloaded objects out of the forks' garbage collections (and pages)
     server._send({"op": "ready", "pid": os.getpid()})
     server.serve()

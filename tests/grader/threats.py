@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docchat_lab.grading import isolation, rootfs
+from docchat_lab.grading import isolation, rootfs, run_memory
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "adversarial"
@@ -55,6 +55,11 @@ def world_readable(path: Path) -> bool:
 UID_READS_ANSWERS = 10 if world_readable(ROOT / "solutions" / "ex01_dependencies.py") else 0
 
 
+# A run's processes share its memory limit where the fork server can make memory cgroups: as
+# root, outside bwrap (which shows it no /sys).
+SHARED_MEMORY = ("root", "uid", "none") if run_memory.available() else ()
+
+
 def _everywhere(score: float) -> dict[str, float]:
     return dict.fromkeys(ALL, score)
 
@@ -75,6 +80,7 @@ THREATS = [
     Threat("loop_forever", "ex01", _everywhere(0), "timeout"),
     Threat("loop_in_request", "ex01", _everywhere(0), "timeout"),
     Threat("eat_memory", "ex01", _everywhere(0), "memory"),
+    Threat("memory_in_children", "ex01", {m: 0 if m in SHARED_MEMORY else 10 for m in ALL}),
     Threat("exit_the_process", "ex01", _everywhere(0), "crashed"),
     Threat("syntax_error", "ex01", _everywhere(0)),
     Threat("huge_output", "ex01", _everywhere(10)),
