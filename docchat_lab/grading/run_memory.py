@@ -78,6 +78,23 @@ class RunMemory:
         """In the run's first process, before anything else: it and all it starts are counted."""
         self._write(f"{name}/cgroup.procs", "0")
 
+    def oom_kills(self, name: str) -> int:
+        """How many of the run's processes the kernel killed for going over its limit."""
+        events = "memory.events" if self.limit_file == "memory.max" else "memory.oom_control"
+        try:
+            fd = os.open(f"{name}/{events}", os.O_RDONLY, dir_fd=self.folder)
+            try:
+                text = os.read(fd, 4096).decode()
+            finally:
+                os.close(fd)
+        except OSError:
+            return 0
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value)
+        return 0
+
     def release(self, name: str) -> None:
         """The run has ended: remove its cgroup once its last process is gone."""
         self.ended.add(name)

@@ -39,6 +39,11 @@ ABORTED = {
     "grader": "could not be graded: {detail}",
     "unreadable": "not graded: the submission could not be read ({detail})",
 }
+# When the kernel stopped a process of the run, not the run: what it passed still counts.
+OVER_MEMORY = (
+    "went over its memory limit ({memory} MB, for all its processes together), and the "
+    "process holding the most was stopped; the checks passed before still count"
+)
 
 
 def capped(text: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -207,6 +212,11 @@ def run_exercise(
             report = handle.close()
     if aborted is not None:
         _abort(result, aborted, report, limits, checks)
+    elif report.get("oom_kills"):
+        # The kernel killed a process of the run (a child, or the worker after its checks):
+        # the points earned stand, and the report says the run went over its memory.
+        result.status = "memory"
+        result.detail = OVER_MEMORY.format(memory=limits.memory_mb)
     result.seconds = round(time.monotonic() - started, 3)
     return result
 

@@ -218,6 +218,8 @@ class ForkServer:
             report["code"] = os.waitstatus_to_exitcode(status)
         with contextlib.suppress(OSError):
             report["output"] = _tail(run.output)
+        if run.cgroup is not None and self.memory is not None:
+            report["oom_kills"] = self.memory.oom_kills(run.cgroup)
         return report
 
     def _finish_ended(self) -> None:

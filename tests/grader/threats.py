@@ -37,6 +37,7 @@ class Threat:
     exercise: str  # the exercise it attacks; it submits the reference answer of ex03 beside it
     scores: dict[str, float]  # mode -> score deserved there
     status: str = "ok"
+    statuses: dict[str, str] = field(default_factory=dict)  # mode -> status, where not `status`
     at_most: bool = False  # the score is a bound (a lottery the judge keeps small), not exact
     why_not: dict[str, str] = field(default_factory=dict)  # mode -> why it is not run there
 
@@ -80,7 +81,12 @@ THREATS = [
     Threat("loop_forever", "ex01", _everywhere(0), "timeout"),
     Threat("loop_in_request", "ex01", _everywhere(0), "timeout"),
     Threat("eat_memory", "ex01", _everywhere(0), "memory"),
-    Threat("memory_in_children", "ex01", {m: 0 if m in SHARED_MEMORY else 10 for m in ALL}),
+    Threat(
+        "memory_in_children",
+        "ex01",
+        {m: 0 if m in SHARED_MEMORY else 10 for m in ALL},
+        statuses=dict.fromkeys(SHARED_MEMORY, "memory"),  # the report says why
+    ),
     Threat("exit_the_process", "ex01", _everywhere(0), "crashed"),
     Threat("syntax_error", "ex01", _everywhere(0)),
     Threat("huge_output", "ex01", _everywhere(10)),
