@@ -16,16 +16,21 @@ V1 = Path("/sys/fs/cgroup/memory")
 V2 = Path("/sys/fs/cgroup")
 
 
+def _controller() -> tuple[Path, str] | None:
+    """Where memory cgroups are made here, and their limit file; None where they are not."""
+    try:
+        if (V1 / "memory.limit_in_bytes").exists():
+            return V1, "memory.limit_in_bytes"
+        if "memory" in (V2 / "cgroup.controllers").read_text().split():
+            return V2, "memory.max"
+    except OSError:
+        pass
+    return None
+
+
 def available() -> bool:
     """Whether a fork server started here (not inside bwrap, which shows no /sys) gets them."""
-    if os.geteuid() != 0:
-        return False
-    try:
-        return (V1 / "memory.limit_in_bytes").exists() or "memory" in (
-            V2 / "cgroup.controllers"
-        ).read_text().split()
-    except OSError:
-        return False
+    return os.geteuid() == 0 and _controller() is not None
 
 
 @dataclass
@@ -39,25 +44,19 @@ class RunMemory:
     @classmethod
     def open(cls) -> "RunMemory | None":
         """Ours, if this process may make memory cgroups here; None where it may not."""
-        if os.geteuid() != 0:
+        found = _controller() if os.geteuid() == 0 else None
+        if found is None:
             return None
-        for root, limit_file in ((V1, "memory.limit_in_bytes"), (V2, "memory.max")):
-            try:
-                if limit_file == "memory.max":
-                    controllers = (root / "cgroup.controllers").read_text().split()
-                    if "memory" not in controllers:
-                        continue
-                elif not (root / limit_file).exists():
-                    continue
-                _remove_stale(root)
-                ours = root / f"docchat-grade-{os.getpid()}"
-                ours.mkdir()
-                if limit_file == "memory.max":
-                    (ours / "cgroup.subtree_control").write_text("+memory")
-                return cls(os.open(ours, os.O_RDONLY | os.O_DIRECTORY), limit_file)
-            except OSError:
-                continue
-        return None
+        root, limit_file = found
+        try:
+            _remove_stale(root)
+            ours = root / f"docchat-grade-{os.getpid()}"
+            ours.mkdir()
+            if limit_file == "memory.max":
+                (ours / "cgroup.subtree_control").write_text("+memory")
+            return cls(os.open(ours, os.O_RDONLY | os.O_DIRECTORY), limit_file)
+        except OSError:
+            return None
 
     def create(self, run_id: str, limit_bytes: int) -> str:
         """A cgroup for run `run_id`, capped at `limit_bytes`; its name."""
