@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docchat_lab.grading.cell import describe
-from docchat_lab.grading.runner import CheckResult, ExerciseResult
+from docchat_lab.grading.results import CheckResult, ExerciseResult
 
 PASS, FAIL = "✔", "✘"
 HIDDEN_NOTE = (

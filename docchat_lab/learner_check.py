@@ -11,7 +11,8 @@ from docchat_lab import project
 from docchat_lab.feedback import Feedback
 from docchat_lab.grading.isolation import Limits
 from docchat_lab.grading.manifest import Exercise, exercises, find
-from docchat_lab.grading.runner import CheckResult, ExerciseResult, run_exercise
+from docchat_lab.grading.results import CheckResult, ExerciseResult
+from docchat_lab.grading.runner import run_exercise
 from docchat_lab.grading.sandbox import Sandbox
 
 

@@ -13,7 +13,8 @@ from typing import Any, TextIO
 from docchat_lab.grading.admission import Admission
 from docchat_lab.grading.isolation import MAX_SLOTS, Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise, find, graded_units, hidden_checks
-from docchat_lab.grading.runner import ExerciseResult, not_graded, run_exercise
+from docchat_lab.grading.results import ExerciseResult
+from docchat_lab.grading.runner import not_graded, run_exercise
 from docchat_lab.grading.sandbox import Sandbox
 from docchat_lab.grading.submissions import Submission, Wanted, collect
 

@@ -19,7 +19,7 @@ from typing import Any
 from docchat_lab.grading.cell import CellRecord
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.manifest import Exercise, graded_units, hidden_checks
-from docchat_lab.grading.runner import CheckResult, ExerciseResult
+from docchat_lab.grading.results import CheckResult, ExerciseResult
 
 BOOK = "grades.json"
 UNGRADED = "ungraded"

@@ -18,7 +18,7 @@ from docchat_lab.feedback import HIDDEN_NOTE, check_title
 from docchat_lab.grading.cell import describe
 from docchat_lab.grading.grade import LearnerResult, grade
 from docchat_lab.grading.gradebook import UNGRADED
-from docchat_lab.grading.runner import CheckResult, ExerciseResult
+from docchat_lab.grading.results import CheckResult, ExerciseResult
 
 VISIBILITY = {"always": "visible", "after_due": "after_due_date", "never": "hidden"}
 LEARNER = "submission"

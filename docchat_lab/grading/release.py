@@ -19,7 +19,7 @@ from docchat_lab.grading.cell import shown_time
 from docchat_lab.grading.course import Course
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.gradebook import UNGRADED
-from docchat_lab.grading.runner import ExerciseResult
+from docchat_lab.grading.results import ExerciseResult
 
 MANIFEST = "released.json"
 

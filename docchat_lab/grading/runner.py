@@ -3,10 +3,8 @@
 import base64
 import dataclasses
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from docchat_lab.grading.cell import CellRecord, final_score
 from docchat_lab.grading.expect import declared
 from docchat_lab.grading.isolation import Limits
 from docchat_lab.grading.manifest import CheckFunction, Exercise
@@ -18,14 +16,11 @@ from docchat_lab.grading.protocol import (
     recv_frame,
     send_frame,
 )
+from docchat_lab.grading.results import CheckResult, ExerciseResult, capped
 from docchat_lab.grading.sandbox import Sandbox
 from docchat_lab.grading.served import RunContext
 from docchat_lab.grading.server_link import SandboxError, WorkerHandle
 from docchat_lab.grading.subject import CheckFailedError, ExerciseAbortedError, Subject
-
-# Whatever a submission makes the judge say is stored and shown at most this long.
-MESSAGE_LIMIT = 2000
-TRUNCATED = " [truncated]"
 
 # Why a whole exercise scored zero, in words a learner understands.
 ABORTED = {
@@ -44,66 +39,6 @@ OVER_MEMORY = (
     "went over its memory limit ({memory} MB, for all its processes together), and the "
     "process holding the most was stopped; the checks passed before still count"
 )
-
-
-def capped(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """`text`, cut to `limit` characters with a visible mark when it was longer."""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - len(TRUNCATED)] + TRUNCATED
-
-
-@dataclass
-class CheckResult:
-    name: str
-    passed: bool
-    message: str = ""
-    kind: str = ""
-    hint: str = ""
-    hidden: bool = False
-    # Declared on the check with @weight / @visibility (docchat_lab/grading/expect.py).
-    weight: float = 1.0
-    visibility: str = "always"
-
-    def __post_init__(self) -> None:
-        self.message, self.hint = capped(self.message), capped(self.hint)
-
-
-@dataclass
-class ExerciseResult:
-    exercise: str
-    slug: str
-    points: float
-    status: str = "ok"  # ok | timeout | memory | crashed | grader | unreadable
-    detail: str = ""
-    checks: list[CheckResult] = field(default_factory=list)
-    seconds: float = 0.0
-    # The gradebook's part: when it was submitted and graded, late days, overrides (cell.py).
-    record: CellRecord | None = None
-
-    def __post_init__(self) -> None:
-        self.detail = capped(self.detail)
-
-    @property
-    def passed(self) -> int:
-        return sum(c.passed for c in self.checks)
-
-    @property
-    def raw_score(self) -> float:
-        """What the checks earned, each weighing its declared weight."""
-        total = sum(c.weight for c in self.checks)
-        if self.status != "ok" or not total:
-            return 0.0
-        return round(self.points * sum(c.weight for c in self.checks if c.passed) / total, 2)
-
-    @property
-    def score(self) -> float:
-        return final_score(self.raw_score, self.points, self.record)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["score"] = self.score
-        data["raw_score"] = self.raw_score
-        return data
 
 
 def _load_failure(exercise: Exercise, hello: dict[str, Any]) -> CheckFailedError | None:

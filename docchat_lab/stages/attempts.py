@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from docchat_lab.grading.manifest import Exercise
-from docchat_lab.grading.runner import CheckResult
+from docchat_lab.grading.results import CheckResult
 from docchat_lab.stages import workspace
 
 FILE = "attempts.json"

@@ -10,7 +10,8 @@ import pytest
 from docchat_lab.grading import grade as grade_module
 from docchat_lab.grading.admission import Admission
 from docchat_lab.grading.manifest import Exercise, find, graded_units
-from docchat_lab.grading.runner import ExerciseResult, not_graded
+from docchat_lab.grading.results import ExerciseResult
+from docchat_lab.grading.runner import not_graded
 from docchat_lab.stages import package
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ import pytest
 from docchat_lab.grading.grade import ClassResult, LearnerResult, grade
 from docchat_lab.grading.isolation import UID_BLOCK, Limits
 from docchat_lab.grading.reports import write_all
-from docchat_lab.grading.runner import MESSAGE_LIMIT
+from docchat_lab.grading.results import MESSAGE_LIMIT
 from tests.grader.threats import CORPUS, MODES, ROOT, THREATS, Threat, unavailable
 
 SOLUTIONS = ROOT / "solutions"

@@ -7,7 +7,7 @@ from docchat_lab.feedback import as_markdown
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.manifest import find
 from docchat_lab.grading.reports import write_all
-from docchat_lab.grading.runner import CheckResult, ExerciseResult
+from docchat_lab.grading.results import CheckResult, ExerciseResult
 from docchat_lab.grading.submissions import Submission, Wanted, read_one
 
 FORGED = (

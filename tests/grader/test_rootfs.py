@@ -33,7 +33,8 @@ def test_the_worker_image_shows_python_and_its_few_kit_modules_only() -> None:
         assert _covered(allowed, Path(origin).resolve()), module  # type: ignore[arg-type]
     for hidden in ("solutions", ".git", "tests", "docchat", "exercises", "README.md"):
         assert not _covered(allowed, ROOT / hidden), hidden
-    for module in ("docchat_lab.checks.ex01_dependencies", "docchat_lab.grading.runner"):
+    judge = ("docchat_lab.checks.ex01_dependencies", "docchat_lab.grading.runner")
+    for module in (*judge, "docchat_lab.grading.results"):
         origin = importlib.util.find_spec(module).origin  # type: ignore[union-attr]
         assert not _covered(allowed, Path(origin).resolve()), module  # type: ignore[arg-type]
 

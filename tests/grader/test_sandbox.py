@@ -19,7 +19,8 @@ import pytest
 from docchat_lab.grading.isolation import Limits, detect_mode
 from docchat_lab.grading.manifest import find
 from docchat_lab.grading.protocol import recv_frame, send_frame
-from docchat_lab.grading.runner import ExerciseResult, run_exercise
+from docchat_lab.grading.results import ExerciseResult
+from docchat_lab.grading.runner import run_exercise
 from docchat_lab.grading.sandbox import Sandbox
 from tests.grader.threats import CORPUS, MODES, NOT_HERE, ROOT, unavailable
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from docchat_lab.feedback import HIDDEN_NOTE, as_html, as_text, rows
 from docchat_lab.grading.manifest import find
-from docchat_lab.grading.runner import CheckResult, ExerciseResult
+from docchat_lab.grading.results import CheckResult, ExerciseResult
 from docchat_lab.learner_check import run_checks
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,8 @@ from typing import ClassVar
 import pytest
 
 from docchat_lab.grading.manifest import find
-from docchat_lab.grading.runner import ExerciseResult, run_exercise
+from docchat_lab.grading.results import ExerciseResult
+from docchat_lab.grading.runner import run_exercise
 from docchat_lab.grading.sandbox import Sandbox
 from docchat_lab.stages import package
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from docchat_lab.grading.manifest import find
-from docchat_lab.grading.runner import CheckResult
+from docchat_lab.grading.results import CheckResult
 from docchat_lab.stages import attempts
 
 CHECK = "test_negative_skip_is_a_422"

@@ -5,7 +5,7 @@ from pathlib import Path
 from docchat_lab.grading.cell import CellRecord
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.manifest import Exercise
-from docchat_lab.grading.runner import CheckResult, ExerciseResult
+from docchat_lab.grading.results import CheckResult, ExerciseResult
 
 UNITS = [
     Exercise("ex01", "ex01_dependencies", "Pagination and API-key dependencies", "", 10.0, ""),

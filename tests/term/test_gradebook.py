@@ -10,7 +10,7 @@ import pytest
 from docchat_lab.grading.course import load_course
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.gradebook import GradebookError, load
-from docchat_lab.grading.runner import ExerciseResult
+from docchat_lab.grading.results import ExerciseResult
 from docchat_lab.grading.submission_times import NO_TIME
 from docchat_lab.grading.term import TermOptions, record_run, refresh
 from tests.term.books import UNITS, checks, course_files

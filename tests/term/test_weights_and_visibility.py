@@ -10,7 +10,7 @@ from docchat_lab.feedback import HIDDEN_NOTE, as_markdown, as_text
 from docchat_lab.grading.cell import CellRecord, Late, Override, final_score
 from docchat_lab.grading.expect import declared, visibility, weight
 from docchat_lab.grading.grade import grade
-from docchat_lab.grading.runner import CheckResult, ExerciseResult
+from docchat_lab.grading.results import CheckResult, ExerciseResult
 
 ROOT = Path(__file__).resolve().parents[2]
 
