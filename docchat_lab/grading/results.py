@@ -11,9 +11,11 @@ TRUNCATED = " [truncated]"
 
 
 def capped(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """`text`, cut to `limit` characters with a visible mark when it was longer."""
+    """`text`, cut to `limit` characters with a visible mark when it was longer, and always
+    encodable: a lone surrogate (JSON lets a worker send one) made every report write fail."""
     text = str(text)
-    return text if len(text) <= limit else text[: limit - len(TRUNCATED)] + TRUNCATED
+    text = text if len(text) <= limit else text[: limit - len(TRUNCATED)] + TRUNCATED
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass

@@ -45,7 +45,7 @@ class Submission:
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
-            self.notes.append(text[:300])
+            self.notes.append(_printable(text[:300]))  # names in a zip are the learner's
         elif len(self.notes) == MAX_NOTES:
             self.notes.append("more notes were left out")
 
@@ -235,7 +235,7 @@ def read_one(entry: Path, submission: Submission, wanted: Wanted) -> None:
                 _take(chosen, submission, archive)
     except Exception as exc:  # any failure is this learner's, never the class's
         submission.files = {}
-        submission.unreadable = why_unreadable(exc)
+        submission.unreadable = _printable(why_unreadable(exc))
         return
     if not submission.files:
         submission.note("no exercise files found")

@@ -45,3 +45,11 @@ def test_a_file_name_cannot_write_the_feedback_page(tmp_path: Path) -> None:
     result = ClassResult([learner], [find("ex01")], "none", [], 0.0, 1)
     write_all(result, tmp_path / "out")
     _assert_inert((tmp_path / "out" / "feedback" / "mallory.md").read_text(encoding="utf-8"))
+
+
+def test_a_lone_surrogate_is_stored_as_text_any_file_can_hold() -> None:
+    """lone_surrogates: JSON carries `\\ud800` from a worker; no UTF-8 file can hold it."""
+    result = ExerciseResult("ex01", "ex01_dependencies", 10, detail="a\ud800b")
+    result.checks = [CheckResult("test_one", False, "c\udfffd", hint="\ud800")]
+    assert (result.detail, result.checks[0].message, result.checks[0].hint) == ("a?b", "c?d", "?")
+    as_markdown(result, "Dependencies").encode("utf-8")

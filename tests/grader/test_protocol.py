@@ -57,6 +57,26 @@ def test_text_full_of_commas_is_one_value() -> None:
     assert parse_json(json.dumps(body).encode()) == body
 
 
+ESCAPES = ["\\", '\\"', "\\\\", '"', "\n", "\u2028", "\\\n"]
+
+
+@pytest.mark.parametrize("escape", ESCAPES)
+def test_escapes_never_hide_values_nor_make_text_count(escape: str) -> None:
+    """Whatever a string escapes, the values outside it are counted and those inside are not."""
+    text = (escape + ", [x], {y}") * MAX_VALUES  # three times too many, were they values
+    assert parse_json(json.dumps({"content": text}).encode()) == {"content": text}
+    with pytest.raises(ProtocolError, match="values"):
+        parse_json(json.dumps([text, *range(MAX_VALUES)]).encode())
+
+
+def test_a_string_that_never_ends_is_refused_not_scanned_from_every_quote() -> None:
+    """costly_strings: escaped quotes and no closing quote. The commas after it are counted."""
+    body = b'"' + b'\\"a' * 39_999 + b"\\\n" + b"," * 20_001
+    assert protocol._values(body) == 20_001
+    with pytest.raises(ProtocolError, match="values"):
+        parse_json(body)
+
+
 def _frame(message: bytes) -> bytes:
     return struct.pack("!I", len(message)) + message
 

@@ -270,3 +270,13 @@ def test_a_name_that_is_not_text_still_gets_a_row(tmp_path: Path) -> None:
     assert "café" in ids
     for submission in submissions:
         submission.shown_source.encode("utf-8")  # printable in every report
+
+
+def test_notes_about_names_that_are_not_text_can_be_written(tmp_path: Path) -> None:
+    """A note quotes a file name; one of bytes that are not UTF-8 once made the reports fail."""
+    learner = tmp_path / "ada"
+    learner.mkdir()
+    (learner / "ex01_dependencies.py").write_text("x = 1")
+    (learner / os.fsdecode(b"ex\xe9.py")).symlink_to("/etc/passwd")
+    [submission], _notes = collect(tmp_path, WANTED)
+    assert submission.notes == ["ignored a symbolic link: ex?.py"]

@@ -93,6 +93,8 @@ THREATS = [
     Threat("huge_messages", "ex01", _everywhere(0)),
     Threat("output_tricks", "ex01", _everywhere(10)),
     Threat("costly_frames", "ex01", _everywhere(0), "crashed"),
+    Threat("costly_strings", "ex01", _everywhere(0)),
+    Threat("lone_surrogates", "ex01", _everywhere(0)),
     Threat("blame_the_grader", "ex01", _everywhere(0), "memory"),
     Threat("malformed_hello", "ex01", _everywhere(0), "crashed"),
     Threat("setsid_escape", "ex01", _everywhere(0)),
