@@ -80,6 +80,9 @@ class Headers:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
 
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
     def __repr__(self) -> str:
         return repr(dict(self._items))
 
