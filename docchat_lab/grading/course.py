@@ -184,7 +184,7 @@ def _learners(entries: Any) -> tuple[Learner, ...]:
         _only(entry, set(LEARNER_FIELDS), where)
         values = {key: str(entry.get(key, "")).strip() for key in LEARNER_FIELDS}
         ident = values["id"]
-        if not ident or learner_id(ident, set()) != ident:
+        if not ident or learner_id(ident) != ident:
             raise CourseError(
                 f"{where}: id {ident!r} must name a submission: letters, digits, '.', '_', '-'"
             )

@@ -62,18 +62,59 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "replace").decode("utf-8")
 
 
-def learner_id(name: str, taken: set[str]) -> str:
-    """A readable id for a folder or zip name: unicode letters kept, unique even ignoring case."""
+def learner_id(name: str) -> str:
+    """A readable id for a folder or zip name: unicode letters kept, '.', '_', '-' allowed."""
     text = unicodedata.normalize("NFC", _printable(name))
     kept = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text)
     while "__" in kept:
         kept = kept.replace("__", "_")
-    base = kept.strip("._-")[:80] or "learner"
-    candidate, n = base, 2
-    while candidate.casefold() in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    taken.add(candidate.casefold())
-    return candidate
+    return kept.strip("._-")[:80] or "learner"
+
+
+def learner_ids(names: list[str], sources: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """Ids for submissions' names (zips' without `.zip`), unique ignoring case; a note per clash.
+
+    Who gets a contested id never depends on the order names come in: a name that is an id
+    exactly as written keeps it, ahead of any name that had to change to become it (`_alice`,
+    a decomposed `é`); between names equal but for case, the more lowercase one. First come, first
+    served (in byte order) let `_alice` or `ALICE` take `alice` from alice, silently.
+    """
+    shown = [_printable(s) for s in (sources or names)]
+    plain = [learner_id(name) for name in names]
+    rank = sorted(
+        range(len(names)),
+        # swapcase: of ids equal but for case, the one lowercase at the first difference
+        key=lambda i: (
+            plain[i] != names[i],
+            plain[i].swapcase(),
+            os.fsencode(sources[i] if sources else names[i]),
+        ),
+    )
+    ids = [""] * len(names)
+    owner: dict[str, int] = {}  # casefolded id -> the name holding it
+    # Every plain id is handed out before any suffixed one: `alice-2` is never given to
+    # alice's second while a submission is named `alice-2`.
+    for i in rank:
+        if plain[i].casefold() not in owner:
+            ids[i], owner[plain[i].casefold()] = plain[i], i
+    notes = []
+    for i in (i for i in rank if not ids[i]):
+        n = 2
+        while f"{plain[i]}-{n}".casefold() in owner:
+            n += 1
+        ids[i] = f"{plain[i]}-{n}"
+        owner[ids[i].casefold()] = i
+        first = owner[plain[i].casefold()]
+        mine, theirs = repr(shown[i]), repr(shown[first])
+        if unicodedata.normalize("NFC", mine) == unicodedata.normalize("NFC", theirs):
+            # the same letters, composed and decomposed: show the code points
+            mine, theirs = ascii(shown[i]), ascii(shown[first])
+        held = f"{ids[first]!r}" + (" (ids ignore case)" if ids[first] != plain[i] else "")
+        notes.append(
+            f"LEARNER ID CLASH: {mine} would be {plain[i]!r}, but {theirs} holds {held}, "
+            f"so {mine} is graded as {ids[i]!r}: check whose work each one is"
+        )
+    return ids, notes
 
 
 def _folder_entries(folder: Path, submission: Submission) -> list[_Entry]:
@@ -248,9 +289,8 @@ def collect(root: Path, wanted: Wanted | set[str]) -> tuple[list[Submission], li
     """
     if not isinstance(wanted, Wanted):
         wanted = Wanted(files=frozenset(wanted))
-    submissions: list[Submission] = []
     notes: list[str] = []
-    taken: set[str] = set()
+    found: list[tuple[Path, str]] = []  # each entry, and the name its id comes from
     for entry in sorted(root.iterdir(), key=lambda p: os.fsencode(p.name)):
         shown = _printable(entry.name)
         try:
@@ -262,12 +302,16 @@ def collect(root: Path, wanted: Wanted | set[str]) -> tuple[list[Submission], li
             notes.append(f"skipped {shown}: its name starts with a dot (hidden)")
             continue
         if stat.S_ISDIR(mode):
-            learner = learner_id(entry.name, taken)
+            found.append((entry, entry.name))
         elif stat.S_ISREG(mode) and entry.suffix.lower() == ".zip":
-            learner = learner_id(entry.name[: -len(".zip")], taken)
+            found.append((entry, entry.name[: -len(".zip")]))
         else:
             notes.append(f"skipped {shown}: not a folder or a .zip file")
-            continue
+    # All names first: an id is handed out knowing every other submission's name.
+    ids, clashes = learner_ids([name for _, name in found], [e.name for e, _ in found])
+    notes += clashes
+    submissions: list[Submission] = []
+    for (entry, _), learner in zip(found, ids, strict=True):
         submission = Submission(learner, source=entry)
         if wanted.files or wanted.packages:
             read_one(entry, submission, wanted)

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from docchat_lab.grading import runner
 from docchat_lab.grading.grade import ClassResult, LearnerResult, grade
 from docchat_lab.grading.isolation import UID_BLOCK, Limits
+from docchat_lab.grading.manifest import find
 from docchat_lab.grading.reports import write_all
-from docchat_lab.grading.results import MESSAGE_LIMIT
+from docchat_lab.grading.results import MESSAGE_LIMIT, ExerciseResult
+from docchat_lab.grading.subject import ExerciseAbortedError
 from tests.grader.threats import CORPUS, MODES, ROOT, THREATS, Threat, unavailable
 
 SOLUTIONS = ROOT / "solutions"
@@ -190,6 +193,28 @@ def test_hidden_checks_never_show_their_code_or_expectations(graded) -> None:
         text = page.read_text()
         for secret in ("SECRET_EXPECTATION", "limit_far_too_large", "5000"):
             assert secret not in text
+
+
+def test_an_exit_code_never_reaches_the_learner(graded) -> None:
+    # It exits with 5000 // 100 % 256 = 50 at the hidden check, after the visible ones ran.
+    _mode, result, out, _subs, _marker, _ended = graded
+    run = next(r for r in _learner(result, "exit_the_process").exercises if r.exercise == "ex01")
+    assert run.status == "crashed"
+    assert [c.passed for c in run.checks if not c.hidden].count(True) > 0
+    shown = [run.detail, *(f"{c.message} {c.hint}" for c in run.checks)]
+    assert all("50" not in text and "exit code" not in text for text in shown), shown
+    assert "exit code" not in (out / "feedback" / "exit_the_process.md").read_text()
+
+
+def test_the_detail_of_a_crash_names_no_exit_code_or_signal() -> None:
+    unit = find("ex01")
+    for report in ({"code": 50, "signal": None}, {"code": None, "signal": 50}):
+        result = ExerciseResult(unit.id, unit.slug, unit.points)
+        checks = [(name, fn, False) for name, fn in unit.checks()]
+        aborted = ExerciseAbortedError("crashed", "the worker's process ended")
+        runner._abort(result, aborted, report, Limits(), checks)
+        assert result.detail == "its process ended unexpectedly"
+        assert all("50" not in c.message for c in result.checks)
 
 
 def test_unreadable_zips_are_rows_with_a_reason_and_the_class_is_graded(graded) -> None:
