@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from docchat_lab.grading.learner_ids import learner_id
 from docchat_lab.grading.manifest import find
-from docchat_lab.grading.submissions import learner_id
 
 POLICIES = ("none", "zero", "percent_per_day")
 LEARNER_FIELDS = (

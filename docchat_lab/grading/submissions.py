@@ -10,13 +10,13 @@ of the class is read as usual.
 
 import os
 import stat
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from docchat_lab.grading import filetree
 from docchat_lab.grading.filetree import MAX_FILE, TreeError
+from docchat_lab.grading.learner_ids import learner_ids, printable
 
 MAX_ENTRIES = 5000
 MAX_DEPTH = 3  # how deep in a submission a wanted file or package may sit
@@ -41,11 +41,11 @@ class Submission:
     @property
     def shown_source(self) -> str:
         """The folder's or zip's name, printable whatever bytes it is made of."""
-        return _printable(self.source.name) if self.source is not None else ""
+        return printable(self.source.name) if self.source is not None else ""
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
-            self.notes.append(_printable(text[:300]))  # names in a zip are the learner's
+            self.notes.append(printable(text[:300]))  # names in a zip are the learner's
         elif len(self.notes) == MAX_NOTES:
             self.notes.append("more notes were left out")
 
@@ -56,65 +56,6 @@ class _Entry:
     kind: str  # file | dir | link | special
     size: int
     handle: object  # a path (str) for a folder's file, a ZipInfo for a zip's
-
-
-def _printable(name: str) -> str:
-    return name.encode("utf-8", "replace").decode("utf-8")
-
-
-def learner_id(name: str) -> str:
-    """A readable id for a folder or zip name: unicode letters kept, '.', '_', '-' allowed."""
-    text = unicodedata.normalize("NFC", _printable(name))
-    kept = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text)
-    while "__" in kept:
-        kept = kept.replace("__", "_")
-    return kept.strip("._-")[:80] or "learner"
-
-
-def learner_ids(names: list[str], sources: list[str] | None = None) -> tuple[list[str], list[str]]:
-    """Ids for submissions' names (zips' without `.zip`), unique ignoring case; a note per clash.
-
-    Who gets a contested id never depends on the order names come in: a name that is an id
-    exactly as written keeps it, ahead of any name that had to change to become it (`_alice`,
-    a decomposed `é`); between names equal but for case, the more lowercase one. First come, first
-    served (in byte order) let `_alice` or `ALICE` take `alice` from alice, silently.
-    """
-    shown = [_printable(s) for s in (sources or names)]
-    plain = [learner_id(name) for name in names]
-    rank = sorted(
-        range(len(names)),
-        # swapcase: of ids equal but for case, the one lowercase at the first difference
-        key=lambda i: (
-            plain[i] != names[i],
-            plain[i].swapcase(),
-            os.fsencode(sources[i] if sources else names[i]),
-        ),
-    )
-    ids = [""] * len(names)
-    owner: dict[str, int] = {}  # casefolded id -> the name holding it
-    # Every plain id is handed out before any suffixed one: `alice-2` is never given to
-    # alice's second while a submission is named `alice-2`.
-    for i in rank:
-        if plain[i].casefold() not in owner:
-            ids[i], owner[plain[i].casefold()] = plain[i], i
-    notes = []
-    for i in (i for i in rank if not ids[i]):
-        n = 2
-        while f"{plain[i]}-{n}".casefold() in owner:
-            n += 1
-        ids[i] = f"{plain[i]}-{n}"
-        owner[ids[i].casefold()] = i
-        first = owner[plain[i].casefold()]
-        mine, theirs = repr(shown[i]), repr(shown[first])
-        if unicodedata.normalize("NFC", mine) == unicodedata.normalize("NFC", theirs):
-            # the same letters, composed and decomposed: show the code points
-            mine, theirs = ascii(shown[i]), ascii(shown[first])
-        held = f"{ids[first]!r}" + (" (ids ignore case)" if ids[first] != plain[i] else "")
-        notes.append(
-            f"LEARNER ID CLASH: {mine} would be {plain[i]!r}, but {theirs} holds {held}, "
-            f"so {mine} is graded as {ids[i]!r}: check whose work each one is"
-        )
-    return ids, notes
 
 
 def _folder_entries(folder: Path, submission: Submission) -> list[_Entry]:
@@ -276,7 +217,7 @@ def read_one(entry: Path, submission: Submission, wanted: Wanted) -> None:
                 _take(chosen, submission, archive)
     except Exception as exc:  # any failure is this learner's, never the class's
         submission.files = {}
-        submission.unreadable = _printable(why_unreadable(exc))
+        submission.unreadable = printable(why_unreadable(exc))
         return
     if not submission.files:
         submission.note("no exercise files found")
@@ -292,7 +233,7 @@ def collect(root: Path, wanted: Wanted | set[str]) -> tuple[list[Submission], li
     notes: list[str] = []
     found: list[tuple[Path, str]] = []  # each entry, and the name its id comes from
     for entry in sorted(root.iterdir(), key=lambda p: os.fsencode(p.name)):
-        shown = _printable(entry.name)
+        shown = printable(entry.name)
         try:
             mode = entry.lstat().st_mode
         except OSError as exc:
