@@ -9,7 +9,7 @@ What a test process reports is only a claim; the app's evidence is the judge's o
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from docchat_lab.grading.expect import expect
@@ -39,11 +39,13 @@ class ServedVerdicts:
     bugs: dict[str, str]  # variant -> what is wrong with it, as the learner reads it
     what: str = "your test file"
     reference_runs: int = 2
+    # More variants, each run once with a probe of its own (the others run `run_tests`).
+    more_runs: dict[str, str] = field(default_factory=dict)
 
     @property
     def variants(self) -> list[str]:
         """The apps the learner's tests run against, one test process each."""
-        return ["reference"] * self.reference_runs + list(self.bugs)
+        return ["reference"] * self.reference_runs + list(self.bugs) + list(self.more_runs)
 
     @property
     def busy(self) -> int:
@@ -55,7 +57,7 @@ class ServedVerdicts:
     def runs(self, ex: Subject) -> list[ServedRun]:
         cached = ex.memo.get("runs")
         if cached is None:
-            cached = ex.served_runs(self.app, self.variants, probe="run_tests")
+            cached = ex.served_runs(self.app, self.variants, "run_tests", self.more_runs)
             ex.memo["runs"] = cached
         return list(cached)
 
@@ -90,7 +92,8 @@ class ServedVerdicts:
 
     def passes_on_the_correct_app(self, ex: Subject) -> None:
         self.first_problem(ex)
-        found = {name: o for r in self.runs(ex) for name, o in outcomes(r).items()}
+        mine = [r for r in self.runs(ex) if r.variant not in self.more_runs]
+        found = {name: o for r in mine for name, o in outcomes(r).items()}
         expect(bool(found), "no tests ran: write functions named test_... that take `client`")
         unused = sorted(name for name, o in found.items() if o.get("unused"))
         expect(

@@ -8,7 +8,8 @@ request reached the behaviour that makes it differ from the reference): the judg
 gathered where the learner's code cannot touch it.
 
 An app module defines `serve(variant, folder) -> Served`, where Served has `app` (ASGI),
-`reset()` (a fresh app: empty database, full pool) and `evidence() -> dict`.
+`reset()` (a fresh app: empty database, full pool) and `evidence() -> dict`. A Served may also
+answer ops of its own (`control(message) -> dict`): any op other than "reset" and "http".
 """
 
 import asyncio
@@ -39,13 +40,14 @@ class Served(Protocol):
     def evidence(self) -> dict[str, Any]: ...
 
 
-async def _answer(served: Served, message: dict[str, Any]) -> dict[str, Any]:
+async def answer(app: Any, message: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """An HTTP request frame from a test process, served by ASGI `app`: the answer's frame."""
     try:
         headers = [(str(k), str(v)) for k, v in message.get("headers") or []]
         body = base64.b64decode(message.get("body") or "")
         target = str(message.get("target") or "/")
         response, _error = await asgi_driver.request(
-            served.app, str(message.get("method") or "GET"), target, headers, body, {}
+            app, str(message.get("method") or "GET"), target, headers, body, state
         )
     except (ValueError, TypeError, UnicodeError) as exc:
         return {"status": 400, "headers": [], "body": base64.b64encode(str(exc).encode()).decode()}
@@ -65,11 +67,16 @@ async def _serve_client(sock: socket.socket, served: Served) -> None:
             message = await recv_frame_async(loop, sock)
         except (ProtocolError, OSError, ValueError):
             return  # the test process is done (or gone): this connection's evidence stays
-        if message.get("op") == "reset":
+        op = message.get("op")
+        if op == "reset":
             served.reset()
             reply: dict[str, Any] = {"ok": True}
+        elif op in (None, "http"):
+            reply = await answer(served.app, message, {})
+        elif hasattr(served, "control"):
+            reply = await served.control(message)
         else:
-            reply = await _answer(served, message)
+            reply = {"error": "no such op"}
         try:
             await send_frame_async(loop, sock, reply)
         except OSError:

@@ -25,6 +25,16 @@ class LifespanFailedError(Exception):
     pass
 
 
+async def read_body(receive: Any) -> bytes:
+    """The whole body of the request an ASGI app is serving."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return bytes(body)
+
+
 async def start_lifespan(app: ASGIApp, state: dict[str, Any]) -> None:
     """Run the app's start-up; raises what it raised, or LifespanFailedError with its message."""
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()

@@ -110,9 +110,15 @@ def _collect_claim(handle: WorkerHandle, run: ServedRun, deadline: float) -> Non
 
 
 def run_served(
-    context: RunContext, app: str, variants: list[str], probe: str, deadline: float
+    context: RunContext,
+    app: str,
+    variants: list[str],
+    probe: str,
+    deadline: float,
+    probes: dict[str, str] | None = None,
 ) -> list[ServedRun]:
-    """Run the learner's tests once per variant of `app`; the runs in the order of `variants`."""
+    """Run the learner's tests once per variant of `app`; the runs in the order of `variants`.
+    Each test process calls harness probe `probe`, or `probes[variant]` where there is one."""
     if len(variants) > SLOT_UIDS - FIRST_TEST_PROCESS:
         raise ValueError(f"at most {SLOT_UIDS - FIRST_TEST_PROCESS} variants")
     order = list(range(len(variants)))
@@ -145,7 +151,10 @@ def run_served(
             tests.append(handle)
             _start_test(handle, context)
         # All load and run at once, each in its own process: first every start, then every claim.
-        called = [_call_tests(h, r, probe, deadline) for h, r in zip(tests, runs, strict=True)]
+        called = [
+            _call_tests(h, r, (probes or {}).get(r.variant, probe), deadline)
+            for h, r in zip(tests, runs, strict=True)
+        ]
         for handle, run, running in zip(tests, runs, called, strict=True):
             if running:
                 _collect_claim(handle, run, deadline)

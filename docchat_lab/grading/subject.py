@@ -253,12 +253,14 @@ class Subject:
             raise learner_error(f"{probe.replace('_', ' ')}", reply.get("exception") or {})
         return reply.get("value")
 
-    def served_runs(self, app: str, variants: list[str], probe: str) -> list[ServedRun]:
+    def served_runs(
+        self, app: str, variants: list[str], probe: str, probes: dict[str, str] | None = None
+    ) -> list[ServedRun]:
         """The learner's tests run once per variant of a kit app, each in a process of its own."""
         if self.context is None:
             raise ExerciseAbortedError("grader", "this exercise cannot start more processes")
         try:
-            return run_served(self.context, app, variants, probe, self.deadline)
+            return run_served(self.context, app, variants, probe, self.deadline, probes)
         except ServedTimeoutError:
             raise ExerciseAbortedError("timeout", "the tests were still running") from None
         except ServedAppError as exc:

@@ -19,6 +19,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
+from docchat_lab.grading import asgi_driver
 from docchat_lab.grading.protocol import recv_frame, send_frame
 
 MAX_TESTS = 200
@@ -44,21 +45,27 @@ class _Channel:
             return recv_frame(self.sock)
 
 
+def _http_frame(
+    op: str, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+) -> dict[str, Any]:
+    return {
+        "op": op,
+        "method": method,
+        "target": target.decode("ascii", "replace"),
+        "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers],
+        "body": base64.b64encode(body).decode(),
+    }
+
+
 class _Transport(httpx.BaseTransport):
     def __init__(self, channel: _Channel) -> None:
         self.channel = channel
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         reply = self.channel.ask(
-            {
-                "op": "http",
-                "method": request.method,
-                "target": request.url.raw_path.decode("ascii", "replace"),
-                "headers": [
-                    [k.decode("latin-1"), v.decode("latin-1")] for k, v in request.headers.raw
-                ],
-                "body": base64.b64encode(request.read()).decode(),
-            }
+            _http_frame(
+                "http", request.method, request.url.raw_path, request.headers.raw, request.read()
+            )
         )
         return httpx.Response(
             reply["status"],
@@ -73,6 +80,58 @@ def _fresh_client(channel: _Channel) -> httpx.Client:
     return httpx.Client(
         transport=_Transport(channel), base_url="http://testserver", follow_redirects=True
     )
+
+
+class _ServedApp:
+    """What the learner's `create_app(settings)` returns in a fixtures run: an ASGI app whose
+    lifespan and requests go to a copy of the kit's DocChat in the app process, which sees there
+    whether the learner's `client` started it, and on which database."""
+
+    def __init__(self, channel: _Channel, settings: Any) -> None:
+        self.channel = channel
+        fields = {
+            "database_url": None if settings is None else str(settings.database_url)[:500],
+            "openai_api_key": settings is not None and bool(settings.openai_api_key),
+        }
+        reply = channel.ask({"op": "create", "settings": fields})
+        if "app" not in reply:
+            raise RuntimeError(str(reply.get("error"))[:300])
+        self.number = reply["app"]
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                stage = message["type"]  # lifespan.startup, then lifespan.shutdown
+                op = "start" if stage == "lifespan.startup" else "stop"
+                reply = self.channel.ask({"op": op, "app": self.number})
+                if "error" in reply:
+                    await send({"type": f"{stage}.failed", "message": str(reply["error"])})
+                else:
+                    await send({"type": f"{stage}.complete"})
+                if op == "stop":
+                    return
+        if scope["type"] != "http":
+            return
+        body = await asgi_driver.read_body(receive)
+        target = scope.get("raw_path") or scope["path"].encode()
+        if scope.get("query_string"):
+            target += b"?" + scope["query_string"]
+        frame = _http_frame("app-http", scope["method"], target, scope["headers"], body)
+        reply = self.channel.ask({**frame, "app": self.number})
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply["headers"]]
+        await send({"type": "http.response.start", "status": reply["status"], "headers": headers})
+        await send({"type": "http.response.body", "body": base64.b64decode(reply["body"])})
+
+
+def served_create_app(params: dict[str, Any]) -> Callable[..., Any]:
+    """A stand-in for DocChat's `create_app`: each app it builds lives in the app process."""
+    channel = _Channel(int(params["served_fd"]))
+
+    def create_app(settings: Any = None) -> _ServedApp:
+        return _ServedApp(channel, settings)
+
+    return create_app
 
 
 def _entry(outcome: str, error: BaseException | None = None) -> dict[str, str]:

@@ -8,7 +8,9 @@ learns which copy it talks to. Each test gets a new app: its own new database fi
 """
 
 import asyncio
+import base64
 import ctypes
+import hashlib
 import json
 import platform
 import sys
@@ -21,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from docchat.core.config import Settings
 from docchat.main import create_app
-from docchat_lab.grading import asgi_driver
+from docchat_lab.grading import app_server, asgi_driver
 
 BUGS = {
     "skip_ignored": "GET /documents/ ignores skip: every page starts at the first document",
@@ -32,7 +34,11 @@ BUGS = {
     "wrong_document": "GET /documents/{id} answers with the document stored before it",
     "ask_without_sources": "POST /chat/ask answers with no sources",
 }
+# The run of the learner's whole folder with their conftest: its apps are those of `Fixtures`.
+FIXTURES = "fixtures"
 MAX_LIMIT = 100
+MAX_APPS, MAX_RUNNING = 400, 20
+DEFAULT_DATABASE = "sqlite:///./docchat.db"  # create_app() with no settings: Settings' default
 # Eight copies of DocChat share this process, each with its database threads, under the
 # sandbox's address-space limit: at the default 8 MB of stack each, threads (and so
 # requests) failed at random once enough were alive. 1 MB is plenty for DocChat's threads.
@@ -174,12 +180,7 @@ class Served:
         if scope["type"] != "http":
             return
         self.requests += 1
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await asgi_driver.read_body(receive)
         query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         status, headers_out, content = await self._answer(
@@ -194,16 +195,94 @@ class Served:
         return {"requests": self.requests, "tests": self.resets, "diverged": self.diverged}
 
 
+class Fixtures:
+    """The fixtures run: each app the learner's `create_app(settings)` builds is a reference app
+    here, on the database `settings` name. What their fixtures do with those apps is evidence
+    no learner's process can change: a request to an app never started (the lifespan, which
+    creates the tables, runs only within `with TestClient(...)`), a database file two apps
+    share, settings with a key or a database that is not SQLite."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder  # made at the first app: a name no other run can have
+        self.root: Path | None = None
+        self.databases: dict[int, Path] = {}
+        self.running: dict[int, _Running] = {}
+        self.problems = {"unstarted": 0, "shared": 0, "key": 0, "not_sqlite": 0}
+        self.requests = 0
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Only the apps `create_app` built answer here."""
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+    def reset(self) -> None:
+        pass
+
+    def _create(self, settings: Any) -> dict[str, Any]:
+        fields = settings if isinstance(settings, dict) else {}
+        url = str(fields.get("database_url") or DEFAULT_DATABASE)
+        if fields.get("openai_api_key"):
+            self.problems["key"] += 1
+        if len(self.databases) >= MAX_APPS:
+            return {"error": f"more than {MAX_APPS} apps"}
+        if not url.startswith("sqlite://"):
+            self.problems["not_sqlite"] += 1
+            return {"error": "DocChat's tests run on SQLite: database_url starts with sqlite://"}
+        if self.root is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.root = Path(tempfile.mkdtemp(prefix=f"{FIXTURES}-", dir=self.folder))
+        if url == "sqlite://" or ":memory:" in url or "mode=memory" in url:
+            folder = Path(tempfile.mkdtemp(prefix="app-", dir=self.root))
+        else:  # a file: the same URL is the same database, as it would be on the learner's disk
+            folder = self.root / f"file-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+        database = folder / "docchat.db"
+        if database in self.databases.values():
+            self.problems["shared"] += 1
+        folder.mkdir(parents=True, exist_ok=True)
+        number = len(self.databases)
+        self.databases[number] = database
+        return {"app": number}
+
+    async def control(self, message: dict[str, Any]) -> dict[str, Any]:
+        op, number = message.get("op"), message.get("app")
+        if op == "create":
+            return self._create(message.get("settings"))
+        if not isinstance(number, int) or number not in self.databases:
+            return {"error": "no such app"}
+        running = self.running.get(number)
+        if op == "start" and running is None:
+            if len(self.running) >= MAX_RUNNING:
+                return {"error": f"more than {MAX_RUNNING} apps running at once"}
+            running = self.running[number] = _Running(self.databases[number])
+            await running.start()
+            return {"ok": True}
+        if op == "stop" and running is not None:
+            await self.running.pop(number).stop()
+            return {"ok": True}
+        if op != "app-http":
+            return {"error": f"cannot {op} this app"}
+        self.requests += 1
+        if running is None:
+            self.problems["unstarted"] += 1
+            text = b"this app was never started: its lifespan, which creates the tables, never ran"
+            return {"status": 500, "headers": [], "body": base64.b64encode(text).decode()}
+        return await app_server.answer(running.app, message, running.state)
+
+    def evidence(self) -> dict[str, Any]:
+        return {"requests": self.requests, "apps": len(self.databases), **self.problems}
+
+
 def _few_malloc_arenas() -> None:
     if sys.platform == "linux" and platform.libc_ver()[0] == "glibc":
         ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
 
 
-def serve(variant: str, folder: Path) -> Served:
+def serve(variant: str, folder: Path) -> Served | Fixtures:
     """A copy of DocChat for `variant`: each test's database is a new file in `folder`."""
     threading.stack_size(THREAD_STACK_BYTES)
     _few_malloc_arenas()
-    return Served(variant, folder)
+    return Fixtures(folder) if variant == FIXTURES else Served(variant, folder)
 
 
 def warm_up() -> None:

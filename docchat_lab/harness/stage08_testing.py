@@ -1,11 +1,12 @@
 """Hosts stage 08: the learner's own tests, in my_docchat/tests/.
 
-Two ways. In a served run (see served_tests), `run_tests` runs test_api.py alone against one
-copy of the kit's DocChat, served from another process, with a `client` of ours. In the main
-process, `run_own_tests` runs the whole folder with the learner's own conftest: their fixtures
-on their own DocChat.
+Both in served runs (see served_tests): `run_tests` runs test_api.py alone against one copy of
+the kit's DocChat, served from another process, with a `client` of ours; `run_own_tests` runs
+the whole folder with the learner's own conftest, their fixtures building copies of the kit's
+DocChat in that other process, which sees what the fixtures do with them.
 """
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -38,7 +39,13 @@ def run_tests(package: ModuleType, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_own_tests(package: ModuleType, params: dict[str, Any]) -> dict[str, Any]:
-    """The whole tests folder with the learner's conftest; how each test ended."""
+    """The whole tests folder with the learner's conftest; how each test ended (a claim: the
+    judge believes it only as far as the app process's evidence agrees)."""
+    create_app = served_tests.served_create_app(params)
+    for name in ("main", "tests.conftest"):  # conftest imported its create_app on loading
+        module = sys.modules.get(f"{package.__name__}.{name}")
+        if module is not None and hasattr(module, "create_app"):
+            vars(module)["create_app"] = create_app
     return served_tests.run_own_tests(_tests_dir(package))
 
 

@@ -69,13 +69,20 @@ time.sleep(100)
 DEEP = "\nX = " + "+".join(["1"] * 20_000) + "\n"
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> ClassResult:
+def _beside_an_honest_one(factory: pytest.TempPathFactory, name: str) -> tuple[str, Path]:
+    """A namespaced mode (the reference is readable without one), and a class with an honest
+    package in it."""
     mode = next((m for m in NAMESPACED if not unavailable(m)), "")
     if not mode:
         pytest.skip("no namespaced isolation here: the reference is readable without it")
-    submissions = tmp_path_factory.mktemp("stage-threats") / "submissions"
+    submissions = factory.mktemp(name) / "submissions"
     package.write_snapshot(package.LAST_STAGE, submissions / "honest")
+    return mode, submissions
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> ClassResult:
+    mode, submissions = _beside_an_honest_one(tmp_path_factory, "stage-threats")
     for name, code in ATTACKS.items():
         mine = package.write_snapshot(0, submissions / name)
         stubs = (mine / DEPS).read_text()
@@ -126,3 +133,56 @@ def test_without_the_sandbox_the_same_attack_would_pass(tmp_path: Path, attack: 
         only=["stage01"],
     )
     assert _score(result, attack) == result.max_total
+
+
+# Stage 08 judges the learner's tests: each package replaces its conftest's `client` with a broken
+# one (no `with`: the app never starts, so it has no tables), one also rewrites, in its own
+# process, every outcome of its tests as passed. What the app process saw decides: both fail.
+BROKEN_CLIENT = """
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    yield TestClient(create_app(settings))
+"""
+STAGE08_ATTACKS = {
+    "forge_own_outcomes": """
+import sys as _sys
+
+_served = _sys.modules.get("docchat_lab.harness.served_tests")
+if _served is not None:
+    _real = _served.run_own_tests
+
+    def _forged(tests):
+        result = _real(tests)
+        for outcome in (result.get("outcomes") or {}).values():
+            outcome["outcome"] = "passed"
+            outcome.pop("error", None)
+        return result
+
+    _served.run_own_tests = _forged
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def graded08(tmp_path_factory: pytest.TempPathFactory) -> ClassResult:
+    mode, submissions = _beside_an_honest_one(tmp_path_factory, "stage08-threats")
+    for name, code in {"broken_client": "", **STAGE08_ATTACKS}.items():
+        conftest = (
+            package.write_snapshot(package.LAST_STAGE, submissions / name) / "tests/conftest.py"
+        )
+        text = conftest.read_text()
+        start = text.index("@pytest.fixture\ndef client")
+        conftest.write_text(text[:start] + BROKEN_CLIENT + code)
+    out = submissions.parent / "out"
+    return grade(submissions, out, jobs=2, mode=mode, show_progress=False, only=["stage08"])
+
+
+@pytest.mark.slow
+def test_stage08_outcomes_forged_in_the_learners_process_score_nothing_more(
+    graded08: ClassResult,
+) -> None:
+    assert _score(graded08, "honest") == graded08.max_total > 0
+    control = _score(graded08, "broken_client")
+    assert 0 < control < graded08.max_total, "the broken client alone loses the fixtures check"
+    for attack in STAGE08_ATTACKS:
+        assert _score(graded08, attack) <= control, attack
