@@ -2,8 +2,10 @@
 
 Our `legacy_summarize` really blocks its thread (`time.sleep`) and our `llm_complete` really
 waits (`asyncio.sleep`), for the run's delays, and both answer with the run's salt: an endpoint
-can only produce the right text by calling them, and cannot make them faster. The judge times
-the requests from outside; nothing measured here decides a pass.
+cannot produce the right text without them, nor make them faster. (It could read the salt and
+the delay out of them, in its own process, and wait on the loop instead: the README's threat
+table counts that among the probes a learner's process can forge.) The judge times the
+requests from outside; nothing measured here decides a pass.
 """
 
 import asyncio
