@@ -129,6 +129,9 @@ class Settings(BaseSettings):
             raise ValueError("contains a line break or another character a key cannot have")
         if key is not None and not key.get_secret_value().isascii():
             raise ValueError("contains a character outside ASCII, which a key cannot have")
+        if key is not None and key.get_secret_value() != key.get_secret_value().strip():
+            # "sk-... " would pass the checks above and fail every ask (LocalProtocolError).
+            raise ValueError("starts or ends with a space, which a key cannot have")
         return key
 
     @field_validator("chunk_overlap")

@@ -264,7 +264,9 @@ def test_documented_settings_are_all_of_them_with_their_defaults(
 # --- values that would fail later, refused now ---------------------------------------------------
 
 
-@pytest.mark.parametrize("key", [f"{KEY}\n", f"{KEY}\r\n", f"sk-\x00{KEY}", f"{KEY}\t", "sk-ключ"])
+@pytest.mark.parametrize(
+    "key", [f"{KEY}\n", f"{KEY}\r\n", f"sk-\x00{KEY}", f"{KEY}\t", "sk-ключ", f"{KEY} ", f" {KEY}"]
+)
 def test_a_key_that_cannot_go_in_a_header_fails_start_up_without_showing_it(key: str) -> None:
     # Main's code took it and answered 502 on every ask.
     error = _refused(openai_api_key=key)
