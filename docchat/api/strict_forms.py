@@ -61,11 +61,17 @@ class StrictFormRequest(Request):
         max_fields: int | float = 1000,
         max_part_size: int = 1024 * 1024,
     ) -> FormData:
-        content_type, _ = parse_options_header(self.headers.get("Content-Type"))
+        content_type, options = parse_options_header(self.headers.get("Content-Type"))
         if self._form is not None or content_type != b"multipart/form-data":
             return await super()._get_form(
                 max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
             )
+        # Starlette decodes the parts with a declared charset: UTF-8 checked, then read as
+        # latin-1, stored "CafÃ©" where "Café" was sent.
+        charset = options.get(b"charset", b"utf-8").lower()
+        if charset not in (b"utf-8", b"utf8"):
+            shown = charset.decode("latin-1")[:40]
+            raise HTTPException(400, f"the form's charset must be UTF-8, not {shown!r}")
         try:
             async with aclosing(self.stream()) as stream:
                 parser = StrictMultiPartParser(

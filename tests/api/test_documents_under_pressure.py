@@ -230,3 +230,34 @@ def test_form_text_in_utf8_keeps_its_accents(client: TestClient) -> None:
 
     assert response.status_code == 202, response.text
     assert response.json()["title"] == "café"
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "cp1252", "utf-16"])
+def test_a_form_that_declares_another_charset_is_refused(
+    client: TestClient, app: FastAPI, charset: str
+) -> None:
+    """Its UTF-8 bytes were read in the declared charset: "Café" was stored as "CafÃ©"."""
+    body, content_type = _multipart("Café".encode(), "crème.txt".encode())
+
+    response = client.post(
+        "/documents/upload",
+        content=body,
+        headers={"content-type": f"{content_type}; charset={charset}"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == f"the form's charset must be UTF-8, not {charset!r}"
+    assert document_count(app) == 0
+
+
+def test_a_form_that_declares_utf8_is_read_as_utf8(client: TestClient) -> None:
+    body, content_type = _multipart("Café".encode())
+
+    response = client.post(
+        "/documents/upload",
+        content=body,
+        headers={"content-type": f"{content_type}; charset=UTF-8"},
+    )
+
+    assert response.status_code == 202, response.text
+    assert response.json()["title"] == "Café"
