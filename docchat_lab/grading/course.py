@@ -88,17 +88,23 @@ class Course:
         granted = [
             e.until for e in self.extensions if e.learner == learner and e.unit in (unit, None)
         ]
-        if granted:
+        due = self.due.get(unit)
+        # An extension never brings a deadline forward: one for every unit until 5 March says
+        # nothing about a unit due on the 16th, and a mistyped month must not make work late.
+        if granted and (due is None or max(granted) > due):
             return max(granted), True
-        return self.due.get(unit), False
+        return due, False
 
 
 def parse_time(value: Any, zone: ZoneInfo, where: str) -> datetime:
     """An ISO 8601 time; without an offset it is in `zone`; a bare date means its last second."""
     if isinstance(value, str):
         text = value.strip().replace("Z", "+00:00")
-        try:
-            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        try:  # any date alone (2026-03-16, 20260316, 2026-W12-1) means its last second
+            try:
+                value = date.fromisoformat(text)
+            except ValueError:
+                value = datetime.fromisoformat(text)
         except ValueError:
             raise CourseError(
                 f"{where}: {value!r} is not a time; write it like 2026-03-16T23:59"
@@ -112,7 +118,8 @@ def parse_time(value: Any, zone: ZoneInfo, where: str) -> datetime:
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Windows editors save a byte order mark, which TOML does not allow
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise CourseError(f"cannot read the {what} {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

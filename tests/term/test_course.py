@@ -126,3 +126,25 @@ def test_times_with_an_offset_keep_it() -> None:
     moment = parse_time("2026-03-16T22:59:00Z", PARIS, "here")
     assert moment == datetime(2026, 3, 16, 23, 59, tzinfo=PARIS)
     assert moment.utcoffset() == timedelta(0)
+
+
+def test_an_extension_never_brings_a_deadline_forward(tmp_path: Path) -> None:
+    # Every unit "until 5 March" leaves ex03 (due 16 March) where it was; so does a mistyped
+    # month in an extension for one unit.
+    text = BASE.replace('unit = "ex03"\n', "").replace("2026-03-18T12:00:00Z", "2026-03-05")
+    course = load_course(write(tmp_path, text))
+    assert course.due_for("grace", "ex01") == (datetime(2026, 3, 5, 23, 59, 59, tzinfo=PARIS), True)
+    assert course.due_for("grace", "ex03") == (course.due["ex03"], False)
+    course = load_course(write(tmp_path, BASE.replace("2026-03-18T12:00:00Z", "2026-02-18")))
+    assert course.due_for("grace", "ex03") == (course.due["ex03"], False)
+
+
+@pytest.mark.parametrize("text", ["2026-03-16", "20260316", "2026-W12-1"])
+def test_every_way_of_writing_a_date_alone_means_its_last_second(text: str) -> None:
+    assert parse_time(text, PARIS, "here") == datetime(2026, 3, 16, 23, 59, 59, tzinfo=PARIS)
+
+
+def test_a_course_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "course.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert [learner.id for learner in load_course(path).learners] == ["ada", "grace"]
