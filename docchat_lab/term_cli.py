@@ -50,12 +50,14 @@ def add_grade_options(parser: argparse.ArgumentParser) -> None:
 def grading_options(args: argparse.Namespace, hidden: Path | None, out: Path) -> Any:
     """The term's options of `grade`, checked before anything runs (TERM_ERRORS otherwise)."""
     from docchat_lab.grading.submission_times import read_times
-    from docchat_lab.grading.term import TermOptions
+    from docchat_lab.grading.term import TermOptions, course_overrides, recorded_course
 
-    load(out)  # a gradebook we could not merge into stops us now, not after grading
-    course = load_course(Path(args.course)) if args.course else None
+    # A gradebook we could not merge into, a course file gone or an override out of range
+    # stops us now, not after the whole class was graded; record_run reuses what was read.
+    book = load(out)
+    course = load_course(Path(args.course)) if args.course else recorded_course(book)
     zone = course.timezone if course else ZoneInfo("UTC")
-    options = TermOptions(course=course, hidden=hidden)
+    options = TermOptions(course=course, hidden=hidden, overrides=course_overrides(course))
     if args.submitted_at:
         options.everyone = parse_time(args.submitted_at, zone, "--submitted-at")
     if args.submission_times:

@@ -7,7 +7,7 @@ under, so a typo never turns into a silent zero. Times without a zone (a due dat
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +16,10 @@ from docchat_lab.grading.learner_ids import learner_id
 from docchat_lab.grading.manifest import find
 
 POLICIES = ("none", "zero", "percent_per_day")
+YEARS = (1970, 2200)  # the years a due date, extension or submission time may be in
+# The fields an LMS (or a submission's name) tells learners apart by: no two learners may share
+# one. Compared letters' case aside, as LMSs and case-insensitive file systems do.
+UNIQUE_FIELDS = ("id", "email", "canvas_id", "sis_user_id", "sis_login_id", "idnumber")
 LEARNER_FIELDS = (
     "id",
     "name",
@@ -110,10 +114,37 @@ def parse_time(value: Any, zone: ZoneInfo, where: str) -> datetime:
                 f"{where}: {value!r} is not a time; write it like 2026-03-16T23:59"
             ) from None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=zone)
-    if isinstance(value, date):
-        return datetime.combine(value, time(23, 59, 59), tzinfo=zone)
-    raise CourseError(f"{where}: {value!r} is not a time; write it like 2026-03-16T23:59")
+        moment = value if value.tzinfo else _local(value, zone, where)
+    elif isinstance(value, date):
+        moment = _local(datetime.combine(value, time(23, 59, 59)), zone, where)
+    else:
+        raise CourseError(f"{where}: {value!r} is not a time; write it like 2026-03-16T23:59")
+    # A year like 9999 is a typo, and adding grace minutes to it overflows.
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise CourseError(
+            f"{where}: {moment.isoformat()} is outside the years {YEARS[0]} to {YEARS[1]}"
+        )
+    return moment
+
+
+def _local(naive: datetime, zone: ZoneInfo, where: str) -> datetime:
+    """`naive` read in `zone`; a wall-clock time the clocks skip or repeat there is refused,
+    as Python would silently pick an hour for it."""
+    moment = naive.replace(tzinfo=zone)
+    shown = naive.isoformat(timespec="minutes")
+    if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise CourseError(
+            f"{where}: {shown} does not exist in {zone.key} (the clocks skip that hour); "
+            "give another time, or its UTC offset (e.g. +01:00)"
+        )
+    second = naive.replace(tzinfo=zone, fold=1)
+    if moment.utcoffset() != second.utcoffset():
+        raise CourseError(
+            f"{where}: {shown} happens twice in {zone.key} (the clocks go back); add which "
+            f"one you mean: {moment.isoformat(timespec='minutes')} or "
+            f"{second.isoformat(timespec='minutes')}"
+        )
+    return moment
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
@@ -183,7 +214,7 @@ def _learners(entries: Any) -> tuple[Learner, ...]:
     if not isinstance(entries, list):
         raise CourseError("learner must be a list of tables: [[learner]] id = ...")
     learners: list[Learner] = []
-    seen: dict[str, set[str]] = {"id": set(), "email": set()}
+    seen: dict[tuple[str, str], tuple[str, str]] = {}  # (field, casefolded) -> (where, value)
     for index, entry in enumerate(entries, 1):
         where = f"learner {index}"
         if not isinstance(entry, dict):
@@ -197,10 +228,17 @@ def _learners(entries: Any) -> tuple[Learner, ...]:
             )
         if values["email"] and "@" not in values["email"]:
             raise CourseError(f"{where} ({ident}): email {values['email']!r} has no @")
-        for key in seen:
-            if values[key] and values[key] in seen[key]:
-                raise CourseError(f"{where}: {key} {values[key]!r} appears twice on the roster")
-            seen[key].add(values[key])
+        for key in UNIQUE_FIELDS:
+            value = values[key]
+            if not value:
+                continue
+            other, known = seen.setdefault((key, value.casefold()), (f"{where} ({ident})", value))
+            if other != f"{where} ({ident})":
+                also = f" as {known!r}" if known != value else ""
+                raise CourseError(
+                    f"{key} {value!r} appears twice on the roster: {other}{also} and "
+                    f"{where} ({ident}); each learner needs their own"
+                )
         learners.append(Learner(**values))
     return tuple(learners)
 

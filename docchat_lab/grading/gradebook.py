@@ -8,13 +8,15 @@ is recorded: when, which kit and checks, which isolation, which hidden checks.
 import fcntl
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from math import isfinite
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from docchat_lab.grading.cell import CellRecord
 from docchat_lab.grading.grade import ClassResult, LearnerResult
@@ -23,6 +25,7 @@ from docchat_lab.grading.results import CheckResult, ExerciseResult
 
 BOOK = "grades.json"
 UNGRADED = "ungraded"
+T = TypeVar("T")
 
 
 class GradebookError(ValueError):
@@ -42,39 +45,164 @@ def locked(out_dir: Path) -> Iterator[None]:
 
 
 def load(out_dir: Path) -> ClassResult | None:
-    """The gradebook in `out_dir`, or None when there is none yet."""
+    """The gradebook in `out_dir`, or None when there is none yet. All of it is checked here,
+    so a hand-edited file is refused before grading, not halfway through writing a run."""
     path = out_dir / BOOK
     if not path.is_file():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        units = [_unit(entry) for entry in data["exercises"]]
+        if not isinstance(data, dict):
+            raise _BookError("it is not a JSON object")
+        units = [_at(f"exercises[{n}]", _unit, e) for n, e in enumerate(_list(data, "exercises"))]
         learners = [
-            LearnerResult(
-                str(entry["learner"]),
-                [str(n) for n in entry.get("notes", [])],
-                [cell_from_dict(cell) for cell in entry["exercises"]],
-                source=str(entry.get("source", "")),
-                unreadable=str(entry.get("unreadable", "")),
-            )
-            for entry in data["learners"]
+            _at(f"learners[{n}]", _learner, e) for n, e in enumerate(_list(data, "learners"))
         ]
-        runs = list(data.get("runs", []))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise GradebookError(
-            f"{path} is not a gradebook this kit wrote ({type(exc).__name__}: {exc}); "
-            "move it away or grade into another --out folder"
-        ) from None
-    last = runs[-1] if runs else {}
-    return ClassResult(
-        learners,
-        units,
-        str(data.get("isolation", last.get("isolation", ""))),
-        [str(n) for n in data.get("notes", [])],
-        float(last.get("seconds", 0.0)),
-        int(last.get("jobs", 0)),
-        runs=runs,
+        runs = [_at(f"runs[{n}]", _run, e) for n, e in enumerate(_list(data, "runs", []))]
+        last = runs[-1] if runs else {}
+        return ClassResult(
+            learners,
+            units,
+            str(data.get("isolation", last.get("isolation", ""))),
+            [str(n) for n in _list(data, "notes", [])],
+            float(last.get("seconds", 0.0)),
+            int(last.get("jobs", 0)),
+            runs=runs,
+        )
+    except _BookError as exc:
+        problem = str(exc)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    raise GradebookError(
+        f"{path} is not a gradebook this kit can use ({problem}); "
+        "fix it, move it away or grade into another --out folder"
     )
+
+
+class _BookError(ValueError):
+    """What is wrong in grades.json, and where."""
+
+
+# What a run's record holds (run_record, and "course" from term.py); other keys are kept as is.
+RUN_FIELDS: dict[str, Any] = {
+    "run": int,
+    "at": str,
+    "kit_version": str,
+    "checks_sha256": str,
+    "isolation": str,
+    "jobs": int,
+    "seconds": float,
+    "units": list[str],
+    "learners": list[str],
+    "hidden_checks": dict[str, list[str]],
+    "hidden_sha256": str | None,
+    "course": str | None,
+}
+
+
+def _at(where: str, read: Callable[[Any], T], entry: Any) -> T:
+    try:
+        return read(entry)
+    except _BookError as exc:
+        raise _BookError(f"{where}: {exc}") from None
+    except KeyError as exc:
+        raise _BookError(f"{where}: {exc.args[0]!r} is missing") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise _BookError(f"{where}: {exc}") from None
+
+
+def _list(data: dict[str, Any], key: str, default: list[Any] | None = None) -> list[Any]:
+    if default is None and key not in data:
+        raise _BookError(f"{key!r} is missing")
+    value = data.get(key, default)
+    if not isinstance(value, list):
+        raise _BookError(f"{key!r} is not a list")
+    return value
+
+
+def _learner(entry: dict[str, Any]) -> LearnerResult:
+    _object(entry)
+    return LearnerResult(
+        str(entry["learner"]),
+        [str(n) for n in _list(entry, "notes", [])],
+        [
+            _at(f"{entry['learner']}'s exercises[{n}]", _cell, c)
+            for n, c in enumerate(_list(entry, "exercises"))
+        ],
+        source=str(entry.get("source", "")),
+        unreadable=str(entry.get("unreadable", "")),
+    )
+
+
+def _object(entry: Any) -> None:
+    if not isinstance(entry, dict):
+        raise _BookError(f"{entry!r} is not an object")
+
+
+def _cell(data: dict[str, Any]) -> ExerciseResult:
+    _object(data)
+    cell = cell_from_dict(data)
+    _typed(cell)
+    if "record" in data and data["record"] is not None and cell.record is None:
+        raise _BookError("record is not an object")
+    if cell.record is not None and cell.record.submitted_at is not None:
+        moment = cell.record.submitted_at
+        try:  # late days are counted from it, against a deadline with a timezone
+            known = datetime.fromisoformat(moment).tzinfo is not None
+        except ValueError:
+            known = False
+        if not known:
+            raise _BookError(f"record: submitted_at {moment!r} is not a time with its UTC offset")
+    return cell
+
+
+def _run(entry: dict[str, Any]) -> dict[str, Any]:
+    _object(entry)
+    if "run" not in entry:
+        raise _BookError("'run' (its number) is missing")
+    for key, hint in RUN_FIELDS.items():
+        if key in entry and not _fits(entry[key], hint):
+            raise _BookError(f"{key} is {entry[key]!r}, not {_kind(hint)}")
+    return entry
+
+
+def _typed(item: Any, where: str = "") -> None:
+    """Every field of a dataclass read back holds what its annotation says, nested ones too."""
+    hints = get_type_hints(type(item))
+    for f in fields(item):
+        value, hint = getattr(item, f.name), hints[f.name]
+        if not _fits(value, hint):
+            raise _BookError(f"{where}{f.name} is {value!r}, not {_kind(hint)}")
+        for n, inner in enumerate(value if isinstance(value, list) else [value]):
+            if is_dataclass(inner):
+                _typed(inner, f"{where}{f.name}{f'[{n}]' if isinstance(value, list) else ''}: ")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    args = get_args(hint)
+    if get_origin(hint) in (Union, UnionType):
+        return any(_fits(value, arg) for arg in args)
+    if get_origin(hint) is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if get_origin(hint) is dict:
+        return isinstance(value, dict) and all(
+            _fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items()
+        )
+    if hint is float:  # JSON writes 10.0 as 10; a score must be a finite number
+        return isinstance(value, int | float) and not isinstance(value, bool) and isfinite(value)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _kind(hint: Any) -> str:
+    if get_origin(hint) in (Union, UnionType):
+        return " or ".join(_kind(arg) for arg in get_args(hint))
+    names = {float: "a number", int: "a whole number", str: "text", bool: "true or false"}
+    origin = get_origin(hint)
+    if origin in (list, dict):
+        return "a list" if origin is list else "an object"
+    return names.get(hint, "null" if hint is type(None) else f"a {getattr(hint, '__name__', hint)}")
 
 
 def cell_from_dict(data: dict[str, Any]) -> ExerciseResult:

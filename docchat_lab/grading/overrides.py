@@ -33,7 +33,17 @@ def load_overrides(path: Path) -> list[OverrideEntry]:
     entries = data.get("override", [])
     if unknown or not isinstance(entries, list):
         raise CourseError(f"{path}: write each override as an [[override]] table")
-    return [_entry(entry, f"{path.name}, override {n}") for n, entry in enumerate(entries, 1)]
+    found: list[OverrideEntry] = []
+    for n, entry in enumerate(entries, 1):
+        checked = _entry(entry, f"{path.name}, override {n}")
+        # Both would apply: a pasted-twice +2 would give +4.
+        if checked in found:
+            raise CourseError(
+                f"{path.name}, override {n} repeats override {found.index(checked) + 1} "
+                f"({checked.learner} {checked.unit}): remove one"
+            )
+        found.append(checked)
+    return found
 
 
 def _entry(entry: Any, where: str) -> OverrideEntry:

@@ -24,6 +24,8 @@ class TermOptions:
     given: dict[str, datetime] = field(default_factory=dict)  # learner -> time
     everyone: datetime | None = None  # one time for every learner graded in this run
     hidden: Path | None = None
+    # The course's overrides, read and checked before grading (None: read them when applied).
+    overrides: list[OverrideEntry] | None = None
 
 
 def record_run(
@@ -56,7 +58,8 @@ def record_run(
         run = run_record(result, number, now, options.hidden)
         run["course"] = str(course.path.resolve()) if course else None
         merged = merge(old, result, run)
-        apply_course(merged, course)
+        loaded = options.overrides is not None and course is options.course
+        apply_course(merged, course, options.overrides if loaded else None)
         write_all(merged, out_dir)
     return merged
 
@@ -73,17 +76,28 @@ def refresh(out_dir: Path, course: Course | None) -> ClassResult:
 
 
 def recorded_course(book: ClassResult | None) -> Course | None:
-    """The course file the latest run used, when it still exists."""
+    """The course file the latest run used (None: no run used one)."""
     for run in reversed(book.runs if book else []):
         if run.get("course"):
             path = Path(run["course"])
-            return load_course(path) if path.is_file() else None
+            if not path.is_file():  # going on without it would drop every late day and override
+                raise CourseError(
+                    f"the course file {path} the last run used is gone: pass --course FILE"
+                )
+            return load_course(path)
     return None
 
 
-def apply_course(book: ClassResult, course: Course | None) -> None:
+def course_overrides(course: Course | None) -> list[OverrideEntry]:
+    """The course's overrides, every entry checked (CourseError otherwise)."""
+    return load_overrides(course.overrides) if course and course.overrides else []
+
+
+def apply_course(
+    book: ClassResult, course: Course | None, entries: list[OverrideEntry] | None = None
+) -> None:
     """Late days and overrides on every graded cell; notes for what could not be applied."""
-    entries = load_overrides(course.overrides) if course and course.overrides else []
+    entries = course_overrides(course) if entries is None else entries
     notes = [n for n in book.notes if not n.startswith(_TERM_NOTE)]
     applied: set[int] = set()
     for learner in book.learners:

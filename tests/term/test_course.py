@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from docchat_lab.grading.course import CourseError, LatePolicy, load_course, parse_time
+from docchat_lab.grading.overrides import load_overrides
 
 PARIS = ZoneInfo("Europe/Paris")
 BASE = """
@@ -106,6 +107,8 @@ def test_overrides_file_beside_the_course_is_found(tmp_path: Path) -> None:
         (("[course]", 'nickname = "x"\n[course]'), "nickname"),
         (("[late]", "[late\n"), "not valid TOML"),
         (("ex03 = ", 'learner = [{ id = "x" }]\nex03 = '), "move it above"),
+        (("ex01 = 2026-03-02T23:59:00", "ex01 = 9999-12-31"), "outside the years 1970 to 2200"),
+        (("2026-03-18T12:00:00Z", "1900-01-01T00:00:00Z"), "outside the years"),
     ],
 )
 def test_mistakes_are_refused_with_a_message_that_names_them(
@@ -148,3 +151,56 @@ def test_a_course_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> N
     path = tmp_path / "course.toml"
     path.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
     assert [learner.id for learner in load_course(path).learners] == ["ada", "grace"]
+
+
+LMS_IDS = {
+    "canvas_id": ("1001", "1001"),
+    "sis_user_id": ("S1001", "s1001"),
+    "sis_login_id": ("ada", "ADA"),
+    "idnumber": ("S1001", "S1001"),
+    "email": ("ada@example.edu", "Ada@Example.edu"),
+}
+
+
+@pytest.mark.parametrize("key", LMS_IDS)
+def test_two_learners_sharing_an_lms_id_are_refused_naming_both(tmp_path: Path, key: str) -> None:
+    # An LMS would give both learners one row's grades; it compares ids and emails by case.
+    first, second = LMS_IDS[key]
+    text = BASE.replace('email = "ada@example.edu"', f'{key} = "{first}"')
+    text = text.replace('email = "grace@example.edu"', f'{key} = "{second}"')
+    with pytest.raises(CourseError) as caught:
+        load_course(write(tmp_path, text))
+    message = str(caught.value)
+    assert f"{key} {second!r} appears twice" in message
+    assert "learner 1 (ada)" in message
+    assert "learner 2 (grace)" in message
+
+
+def test_learners_may_share_a_name_or_section(tmp_path: Path) -> None:
+    text = BASE.replace('name = "Grace Hopper"', 'name = "Ada Lovelace"')
+    assert len(load_course(write(tmp_path, text)).learners) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("2026-03-29T02:30", "does not exist in Europe/Paris"),  # spring forward
+        ("2026-10-25T02:30", "happens twice in Europe/Paris"),  # fall back
+    ],
+)
+def test_a_local_time_the_clocks_skip_or_repeat_is_refused(text: str, named: str) -> None:
+    with pytest.raises(CourseError, match=named):
+        parse_time(text, PARIS, "[due] ex01")
+
+
+def test_a_time_in_a_clock_change_with_its_offset_is_taken() -> None:
+    moment = parse_time("2026-10-25T02:30+01:00", PARIS, "here")
+    assert moment.utcoffset() == timedelta(hours=1)
+
+
+def test_an_override_written_twice_is_refused(tmp_path: Path) -> None:
+    entry = '[[override]]\nlearner = "ada"\nunit = "ex01"\npoints = 2\nreason = "r"\nby = "M"\n'
+    path = tmp_path / "overrides.toml"
+    path.write_text(entry + entry.replace("points = 2", "points = 1") + entry, encoding="utf-8")
+    with pytest.raises(CourseError, match="override 3 repeats override 1 \\(ada ex01\\)"):
+        load_overrides(path)

@@ -1,18 +1,22 @@
 """The gradebook lasts: a run replaces only the cells it graded, every run is recorded, and the
 course file and overrides are applied again, as they are now, each time."""
 
+import argparse
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from docchat_lab.grading.course import load_course
+from docchat_lab.grading.course import CourseError, load_course
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.gradebook import GradebookError, load
 from docchat_lab.grading.results import ExerciseResult
 from docchat_lab.grading.submission_times import NO_TIME
 from docchat_lab.grading.term import TermOptions, record_run, refresh
+from docchat_lab.term_cli import grading_options
 from tests.term.books import UNITS, checks, course_files
 
 
@@ -164,3 +168,103 @@ def test_units_and_learners_survive_a_round_trip(folders: tuple[Path, Path]) -> 
         c.to_dict() for c in written.learners[0].exercises
     ]
     assert again.learners[0].notes == ["graded ada"]
+
+
+def grade_args(course: str | None = None) -> argparse.Namespace:
+    return argparse.Namespace(course=course, submitted_at=None, submission_times=None)
+
+
+def graded_with_course(folders: tuple[Path, Path], tmp_path: Path) -> Path:
+    submissions, out = folders
+    options = TermOptions(
+        course=load_course(course_files(tmp_path)), everyone=datetime(2026, 3, 4, 8, tzinfo=UTC)
+    )
+    record_run(run_of({"grace": {"ex01": 4}}), out, submissions, options)
+    return out
+
+
+def test_a_mistake_in_the_overrides_stops_grading_before_it_starts(
+    folders: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = graded_with_course(folders, tmp_path)
+    overrides = tmp_path / "overrides.toml"
+    overrides.write_text(overrides.read_text().replace("points = 1.5", "points = 15"))
+    # Named on the command line, or the one the gradebook's last run used: both checked.
+    for named in (str(tmp_path / "course.toml"), None):
+        with pytest.raises(CourseError, match="points 15 is out of range for ex01"):
+            grading_options(grade_args(named), None, out)
+
+
+def test_the_overrides_read_before_grading_are_the_ones_applied(
+    folders: tuple[Path, Path], tmp_path: Path
+) -> None:
+    submissions, out = folders
+    course_files(tmp_path)
+    options = grading_options(grade_args(str(tmp_path / "course.toml")), None, out)
+    assert [entry.points for entry in options.overrides or []] == [1.5]
+    (tmp_path / "overrides.toml").write_text("[[override]]\nbroken = 1\n", encoding="utf-8")
+    book = record_run(run_of({"grace": {"ex01": 4}}), out, submissions, options)
+    assert book.learners[0].exercises[0].record.overrides[0].points == 1.5  # type: ignore[union-attr]
+
+
+def test_a_course_file_gone_is_named_and_nothing_is_rewritten(
+    folders: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = graded_with_course(folders, tmp_path)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    (tmp_path / "course.toml").rename(tmp_path / "course-spring.toml")
+    gone = f"the course file {tmp_path / 'course.toml'} the last run used is gone: pass --course"
+    with pytest.raises(CourseError, match=gone):
+        refresh(out, None)
+    with pytest.raises(CourseError, match=gone):
+        grading_options(grade_args(), None, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    # Named again, it is used (and recorded for the next run).
+    book = refresh(out, load_course(tmp_path / "course-spring.toml"))
+    assert book.learners[0].exercises[0].record.late is not None  # type: ignore[union-attr]
+
+
+def _first_cell(data: dict[str, Any]) -> dict[str, Any]:
+    return data["learners"][0]["exercises"][0]  # type: ignore[no-any-return]
+
+
+BAD_EDITS: list[tuple[Callable[[dict[str, Any]], None], str]] = [
+    (lambda d: d["runs"][-1].pop("run"), r"runs\[0\]: 'run' \(its number\) is missing"),
+    (
+        lambda d: d["runs"][-1].update(seconds="fast"),
+        "runs\\[0\\]: seconds is 'fast', not a number",
+    ),
+    (lambda d: d["runs"][-1].update(course=3), "course is 3, not text or null"),
+    (lambda d: d["runs"].append("run 2"), "runs\\[1\\]: 'run 2' is not an object"),
+    (lambda d: d.update(runs={"run": 1}), "'runs' is not a list"),
+    (lambda d: _first_cell(d)["record"].update(run="x"), "grace's exercises\\[0\\]"),
+    (lambda d: _first_cell(d).update(record=[1]), "record is not an object"),
+    (lambda d: _first_cell(d)["record"].update(submitted_at="3 March"), "submitted_at '3 March'"),
+    (
+        lambda d: _first_cell(d)["record"].update(submitted_at="2026-03-03T10:00"),
+        "not a time with its UTC offset",
+    ),
+    (lambda d: _first_cell(d).update(points="ten"), "points is 'ten', not a number"),
+    (lambda d: _first_cell(d)["checks"][0].update(passed="yes"), "checks\\[0\\]: passed is 'yes'"),
+    (lambda d: _first_cell(d)["record"]["late"].update(percent=None), "late: percent is None"),
+    (lambda d: d["learners"].append(7), "learners\\[1\\]: 7 is not an object"),
+    (lambda d: d.pop("exercises"), "'exercises' is missing"),
+]
+
+
+@pytest.mark.parametrize(("edit", "named"), BAD_EDITS)
+def test_a_hand_edited_gradebook_is_refused_when_read_naming_the_mistake(
+    folders: tuple[Path, Path], tmp_path: Path, edit: Callable[[dict[str, Any]], None], named: str
+) -> None:
+    out = graded_with_course(folders, tmp_path)
+    path = out / "grades.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    with pytest.raises(GradebookError, match=named) as caught:
+        load(out)
+    assert str(path) in str(caught.value)
+    with pytest.raises(GradebookError):  # before any grading
+        grading_options(grade_args(), None, out)
+    assert path.read_text(encoding="utf-8") == text

@@ -25,12 +25,23 @@ def lab(folder: Path, *args: str) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-def test_a_mistake_in_the_course_file_stops_grading_before_it_starts(folder: Path) -> None:
-    course = folder / "course.toml"
-    course.write_text(course.read_text().replace("max_percent", "max_percentage"))
+@pytest.mark.parametrize(
+    ("name", "old", "new", "named"),
+    [
+        ("course.toml", "max_percent", "max_percentage", "max_percentage"),
+        # Read with the course, not after the whole class was graded.
+        ("overrides.toml", "points = 1.5", "points = 15", "points 15 is out of range for ex01"),
+    ],
+)
+def test_a_mistake_in_the_course_or_its_overrides_stops_grading_before_it_starts(
+    folder: Path, name: str, old: str, new: str, named: str
+) -> None:
+    path = folder / name
+    path.write_text(path.read_text().replace(old, new))
     code, output = lab(folder, "grade", "round", "--out", "grades", "--course", "course.toml")
     assert code == 2
-    assert "max_percentage" in output
+    assert named in output
+    assert "Traceback" not in output
     assert not (folder / "grades").exists()
 
 
