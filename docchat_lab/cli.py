@@ -52,9 +52,29 @@ def _exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unknown_learners(
+    submissions: Path, learners: list[str] | None, given: dict[str, object] | None
+) -> str | None:
+    """What --learner and --submission-times name that no submission is, said before grading."""
+    from docchat_lab.grading.submission_times import unmatched
+    from docchat_lab.grading.submissions import collect
+
+    if not learners and not given:
+        return None
+    try:  # an empty wanted set: only the names are read
+        ids = [s.learner for s in collect(submissions, set())[0]]
+    except OSError as exc:
+        return f"cannot read {submissions}: {exc.strerror}"
+    where = f" in {submissions}"
+    return unmatched(learners or [], ids, "--learner" + where) or unmatched(
+        list(given or {}), ids, "--submission-times" + where
+    )
+
+
 def _grade(args: argparse.Namespace) -> int:
     from docchat_lab.grading.grade import grade
     from docchat_lab.grading.isolation import Limits
+    from docchat_lab.grading.outputs import OutputError, gradebook_folder, os_error
     from docchat_lab.grading.reports import summary
     from docchat_lab.term_cli import TERM_ERRORS, grading_options, keep
 
@@ -72,15 +92,6 @@ def _grade(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    out = Path(args.out)
-    try:  # the course file, submission times and gradebook are checked before anything runs
-        term = grading_options(args, hidden, out)
-    except TERM_ERRORS as exc:
-        print(f"docchat-lab: {exc}", file=sys.stderr)
-        return 2
-    out.mkdir(parents=True, exist_ok=True)
-    out.chmod(0o700)  # grades are private; and a submission must not read them
-    limits = Limits(time_s=args.time_limit, memory_mb=args.memory_mb)
     if args.only:
         from docchat_lab.grading.manifest import find
 
@@ -89,6 +100,26 @@ def _grade(args: argparse.Namespace) -> int:
         except KeyError as exc:
             print(f"docchat-lab: {exc.args[0]}", file=sys.stderr)
             return 2
+    out = Path(args.out)
+    try:  # the output folder, course file, submission times and gradebook, before anything runs
+        gradebook_folder(out)
+        term = grading_options(args, hidden, out)
+        problem = _unknown_learners(submissions, args.learner, term.given)
+    except (*TERM_ERRORS, OutputError) as exc:
+        print(f"docchat-lab: {exc}", file=sys.stderr)
+        return 2
+    if problem:
+        print(f"docchat-lab: {problem}", file=sys.stderr)
+        return 2
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # Grades are private, and a submission must not read them; only a folder that is ours
+        # (new, empty, or a gradebook) is restricted, never someone's folder that was named.
+        out.chmod(0o700)
+    except OSError as exc:
+        print(f"docchat-lab: --out {out}: {os_error(exc)}", file=sys.stderr)
+        return 2
+    limits = Limits(time_s=args.time_limit, memory_mb=args.memory_mb)
     result = grade(
         submissions.resolve(),
         out.resolve(),
@@ -100,14 +131,14 @@ def _grade(args: argparse.Namespace) -> int:
         only=args.only,
         learners=args.learner,
     )
-    if args.learner and not result.learners:
-        print(f"docchat-lab: no submission in {submissions} for {args.learner}", file=sys.stderr)
-        return 2
     print(summary(result))
     try:  # merged into the gradebook in --out: only the cells graded now change
         keep(result, out, submissions, term)
     except TERM_ERRORS as exc:
         print(f"docchat-lab: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"docchat-lab: cannot write in --out {out}: {os_error(exc)}", file=sys.stderr)
         return 2
     print(f"reports in {out}: grades.csv, grades.json, feedback/, report.html")
     return 0

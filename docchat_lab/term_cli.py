@@ -84,6 +84,7 @@ def _gradebook(args: argparse.Namespace) -> int:
 def _similarity(args: argparse.Namespace) -> int:
     from docchat_lab.grading.gradebook import locked
     from docchat_lab.grading.manifest import exercises, stages
+    from docchat_lab.grading.outputs import gradebook_folder
     from docchat_lab.grading.reports import write_all
     from docchat_lab.grading.submissions import Wanted, collect
     from docchat_lab.grading.term_report import SIMILARITY
@@ -97,6 +98,7 @@ def _similarity(args: argparse.Namespace) -> int:
         return _fail(f"--starter {starter_dir} is not a folder")
     if not 0 < args.threshold <= 1:
         return _fail(f"--threshold is a share of the code, above 0 and at most 1: {args.threshold}")
+    gradebook_folder(out)  # said now, not after comparing the whole class
     try:  # copydetect (and its plotting library) load only when this command runs
         from docchat_lab.grading.similarity import Settings, compare_class
     except ImportError:
@@ -133,20 +135,17 @@ def _similarity(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from docchat_lab.grading.exports import canvas_rows, moodle_rows, write_csv
+    from docchat_lab.grading.outputs import file
 
     book = _book(args.grades)
     target = Path(args.to)
     if args.format == "gradescope":
-        from docchat_lab.grading.gradescope import results
+        from docchat_lab.grading.gradescope import export
 
-        for learner in book.learners:
-            folder = target / learner.learner
-            folder.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(results(learner), indent=2) + "\n"
-            (folder / "results.json").write_text(text, encoding="utf-8")
-        print(f"wrote {len(book.learners)} results.json files under {target}")
+        print(f"wrote {export(book, target)} results.json files under {target}")
         return 0
     course = _course(args.course, book, required=True)
+    file(target, "--to")
     rows, notes = (canvas_rows if args.format == "canvas" else moodle_rows)(book, course)
     write_csv(rows, target)
     for note in notes:
@@ -193,13 +192,17 @@ def _gradescope_run(args: argparse.Namespace) -> int:
 
 
 def guarded(handler: Any) -> Any:
-    """A term command's handler, with bad course files and gradebooks reported, not raised."""
+    """A term command's handler, with bad course files, gradebooks and output paths reported,
+    not raised."""
+    from docchat_lab.grading.outputs import OutputError, os_error
 
     def call(args: argparse.Namespace) -> int:
         try:
             result: int = handler(args)
-        except TERM_ERRORS as exc:
+        except (*TERM_ERRORS, OutputError) as exc:
             return _fail(str(exc))
+        except OSError as exc:  # what no check foresaw (a full disk, no permission): no traceback
+            return _fail(os_error(exc))
         return result
 
     return call

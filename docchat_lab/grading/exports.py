@@ -74,9 +74,14 @@ def write_csv(rows: Iterable[list[str]], target: Path) -> Path:
     """Write `rows` whole or not at all: a reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows([spreadsheet_cell(v) for v in row] for row in rows)
-    partial.replace(target)
+    handle = partial.open("w", newline="", encoding="utf-8")
+    try:  # from here `partial` is ours: a failure (`target` a folder, a full disk) removes it
+        with handle:
+            csv.writer(handle).writerows([spreadsheet_cell(v) for v in row] for row in rows)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return target
 
 

@@ -7,6 +7,7 @@ The format (gradescope-autograders.readthedocs.io, "Autograder Specifications"):
 A check's declared visibility maps to these; a hidden check is `hidden` and says nothing more.
 """
 
+import json
 import shutil
 import stat
 import tempfile
@@ -16,13 +17,25 @@ from typing import Any
 
 from docchat_lab.feedback import HIDDEN_NOTE, check_title
 from docchat_lab.grading.cell import describe
-from docchat_lab.grading.grade import LearnerResult, grade
+from docchat_lab.grading.grade import ClassResult, LearnerResult, grade
 from docchat_lab.grading.gradebook import UNGRADED
+from docchat_lab.grading.outputs import file, files
 from docchat_lab.grading.results import CheckResult, ExerciseResult
 
 VISIBILITY = {"always": "visible", "after_due": "after_due_date", "never": "hidden"}
 LEARNER = "submission"
 KIT_PARTS = ("pyproject.toml", "README.md", "docchat", "docchat_lab")
+
+
+def export(book: ClassResult, target: Path) -> int:
+    """`target/<learner>/results.json` for each learner; every path is checked first."""
+    files(target, [f"{lr.learner}/results.json" for lr in book.learners], "--to")
+    for learner in book.learners:
+        folder = target / learner.learner
+        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(results(learner), indent=2) + "\n"
+        (folder / "results.json").write_text(text, encoding="utf-8")
+    return len(book.learners)
 
 
 def results(learner: LearnerResult) -> dict[str, Any]:
@@ -111,16 +124,23 @@ exec "$PYTHON" -m docchat_lab gradescope-run "$ROOT/submission" "$ROOT/results/r
 def build_autograder(kit: Path, target: Path, hidden: Path | None = None) -> Path:
     """The zip to upload to Gradescope: setup.sh and run_autograder at its root, the kit beside
     them (never solutions/ or tests/), and the hidden checks if given."""
+    file(target, "--out")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("setup.sh", SETUP), ("run_autograder", RUN)):
-            info = zipfile.ZipInfo(name)
-            info.external_attr = (stat.S_IFREG | 0o755) << 16
-            archive.writestr(info, text)
-        for part in KIT_PARTS:
-            _add(archive, kit / part, part)
-        if hidden is not None:
-            _add(archive, hidden, "hidden")
+    partial = target.with_name(target.name + ".partial")
+    try:  # whole or not at all: a zip cut short would upload, and fail only on Gradescope
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in (("setup.sh", SETUP), ("run_autograder", RUN)):
+                info = zipfile.ZipInfo(name)
+                info.external_attr = (stat.S_IFREG | 0o755) << 16
+                archive.writestr(info, text)
+            for part in KIT_PARTS:
+                _add(archive, kit / part, part)
+            if hidden is not None:
+                _add(archive, hidden, "hidden")
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return target
 
 

@@ -19,15 +19,34 @@ from docchat_lab.grading.cell import shown_time
 from docchat_lab.grading.course import Course
 from docchat_lab.grading.grade import ClassResult, LearnerResult
 from docchat_lab.grading.gradebook import UNGRADED
+from docchat_lab.grading.learner_ids import learner_id
+from docchat_lab.grading.outputs import OutputError, files
 from docchat_lab.grading.results import ExerciseResult
 
-MANIFEST = "released.json"
+# Beside the learners' folders: a name no learner id can take (ids never start with '_',
+# learner_ids.py). `released.json`, its old name, was a learner's for `released.json.zip`.
+MANIFEST = "_released.json"
+OLD_MANIFEST = "released.json"
+PAGES = ("feedback.md", "feedback.html")
 
 
 def release(
     book: ClassResult, course: Course | None, target: Path, now: datetime, *, early: bool = False
 ) -> dict[str, Any]:
-    """Write `target/<learner>/feedback.md` and `.html`; return what was released to whom."""
+    """Write `target/<learner>/feedback.md` and `.html`; return what was released to whom.
+
+    Every path is checked first (OutputError): a bad one writes nothing."""
+    ids = [learner.learner for learner in book.learners]
+    # Only a hand-edited gradebook has another id: it could name the manifest, or `../x`.
+    for name in ids:
+        if learner_id(name) != name:
+            raise OutputError(f"{name!r} in the gradebook is not a learner id grading gives")
+    old = target / OLD_MANIFEST
+    stale = _is_manifest(old)
+    names = [f"{i}/{page}" for i in ids if not (stale and i == OLD_MANIFEST) for page in PAGES]
+    files(target, [*names, MANIFEST], "--to")
+    if stale:  # the last release's, under the old name: superseded, and it may take a learner's
+        old.unlink()
     titles = {u.id: u.title for u in book.exercises}
     released: dict[str, Any] = {"at": now.isoformat(timespec="seconds"), "learners": {}}
     for learner in book.learners:
@@ -35,13 +54,26 @@ def release(
         folder = target / learner.learner
         folder.mkdir(parents=True, exist_ok=True)
         markdown, page = _render(learner, units, titles)
-        (folder / "feedback.md").write_text(markdown, encoding="utf-8")
-        (folder / "feedback.html").write_text(page, encoding="utf-8")
+        for name, text in zip(PAGES, (markdown, page), strict=True):
+            (folder / name).write_text(text, encoding="utf-8")
         released["learners"][learner.learner] = {
             unit.exercise: state for unit, state, _due in units
         }
-    (target / MANIFEST).write_text(json.dumps(released, indent=2) + "\n", encoding="utf-8")
+    partial = target / (MANIFEST + ".partial")
+    partial.write_text(json.dumps(released, indent=2) + "\n", encoding="utf-8")
+    partial.replace(target / MANIFEST)
     return released
+
+
+def _is_manifest(path: Path) -> bool:
+    """Whether `path` is a manifest this kit wrote (never a learner's folder or anyone's file)."""
+    if not path.is_file() or path.is_symlink():
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and set(data) == {"at", "learners"}
 
 
 def _units(

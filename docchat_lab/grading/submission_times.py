@@ -90,3 +90,22 @@ def submission_times(
         moment = zip_time(source, zone)
         found[learner] = SubmittedAt(moment, ZIP_TIMES if moment else NO_ZIP_TIME)
     return found
+
+
+def unmatched(names: list[str], ids: list[str], what: str) -> str | None:
+    """A message naming each of `names` that is no submission's id, or None when all are.
+
+    A name the LMS spells otherwise (`Grace` for `grace`) would be ignored silently: a late
+    time, or a regrade, that never happens."""
+    known = set(ids)
+    by_case = {learner.casefold(): learner for learner in ids}
+    missing = [name for name in dict.fromkeys(names) if name not in known]
+    if not missing:
+        return None
+    shown = [
+        f"{name!r} (did you mean {by_case[name.casefold()]!r}?)"
+        if name.casefold() in by_case
+        else repr(name)
+        for name in missing
+    ]
+    return f"{what}: no submission has the id {', '.join(shown)}"

@@ -131,3 +131,10 @@ def test_a_cell_that_starts_like_a_formula_is_written_as_text(
 ) -> None:
     target = write_csv([["name"], [value]], tmp_path / "out.csv")
     assert target.read_text(encoding="utf-8").splitlines()[1].strip('"') == written
+
+
+def test_a_csv_that_cannot_be_written_leaves_no_partial_file(tmp_path: Path) -> None:
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_csv([["a", "b"]], tmp_path / "adir")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]

@@ -16,6 +16,7 @@ from docchat_lab.grading.submission_times import (
     ZIP_TIMES,
     read_times,
     submission_times,
+    unmatched,
     zip_time,
 )
 
@@ -101,3 +102,12 @@ def test_a_bad_csv_of_times_is_refused(tmp_path: Path, text: str, named: str) ->
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CourseError, match=named):
         read_times(path, PARIS)
+
+
+def test_names_that_are_no_submission_are_named_with_a_likely_match() -> None:
+    ids = ["ada", "grace"]
+    assert unmatched(["ada", "grace"], ids, "--learner") is None
+    message = unmatched(["Grace", "ada", "nobdy", "nobdy"], ids, "--submission-times")
+    assert message == (
+        "--submission-times: no submission has the id 'Grace' (did you mean 'grace'?), 'nobdy'"
+    )

@@ -1,6 +1,7 @@
 """The term's commands refuse bad input with a message that names it, before anything is
 graded or written, and leave the gradebook as it was."""
 
+import stat
 import zipfile
 from pathlib import Path
 
@@ -93,3 +94,62 @@ def test_similarity_needs_a_folder(folder: Path) -> None:
     assert (code, "--starter nowhere is not a folder" in output) == (2, True)
     code, output = lab(folder, "similarity", "round", "--out", "grades", "--threshold", "50")
     assert (code, "--threshold" in output) == (2, True)
+
+
+def test_arguments_are_checked_before_any_folder_is_touched(folder: Path) -> None:
+    """A folder others share is never made private, not even by a run that then fails."""
+    shared = folder / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    for extra in (["--only", "ex99"], ["--only", "ex01"]):
+        code, output = lab(folder, "grade", "round", "--out", "shared", *extra)
+        assert code == 2, output
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert "other users may write in" in output
+    code, output = lab(folder, "grade", "round", "--out", "new", "--only", "ex99")
+    assert (code, (folder / "new").exists()) == (2, False)
+    before = stat.S_IMODE(folder.stat().st_mode)
+    code, output = lab(folder, "grade", "round", "--out", ".", "--only", "ex01")
+    assert (code, "already holds other files" in output) == (2, True)
+    assert stat.S_IMODE(folder.stat().st_mode) == before
+
+
+def test_names_that_match_no_submission_are_refused(folder: Path) -> None:
+    code, output = lab(folder, "grade", "round", "--out", "grades", "--learner", "ada", "nobdy")
+    assert (code, "'nobdy'" in output, "'ada'" in output) == (2, True, False)
+    code, output = lab(folder, "grade", "round", "--out", "grades", "--learner", "Ada")
+    assert (code, "did you mean 'ada'" in output) == (2, True)
+    (folder / "times.csv").write_text("learner,submitted_at\nAda,2026-03-02T20:00\n")
+    code, output = lab(
+        folder, "grade", "round", "--out", "grades", "--submission-times", "times.csv"
+    )
+    assert code == 2
+    assert "--submission-times in round: no submission has the id 'Ada'" in output
+    assert "did you mean 'ada'" in output
+    assert not (folder / "grades").exists()
+
+
+def test_an_output_path_of_the_wrong_kind_is_named(folder: Path) -> None:
+    (folder / "afile").write_text("mine\n")
+    (folder / "adir").mkdir()
+    code, output = lab(folder, "grade", "round", "--out", "afile", "--only", "ex01")
+    assert (code, "--out afile is not a folder" in output) == (2, True)
+    code, output = lab(folder, "similarity", "round", "--out", "afile/sub")
+    assert (code, "--out afile/sub is not a folder: afile is not a folder" in output) == (2, True)
+    code, output = lab(folder, "grade", "round", "--out", "grades", "--only", "ex01", "--quiet")
+    assert code == 0, output
+    commands = [
+        ["export", "canvas", "grades", "--course", "course.toml", "--to", "adir"],
+        ["export", "gradescope", "grades", "--to", "afile"],
+        ["release-feedback", "grades", "--course", "course.toml", "--to", "afile"],
+        ["gradescope-autograder", "--out", "adir"],
+    ]
+    for command in commands:
+        code, output = lab(folder, *command)
+        assert code == 2, output
+        assert "Traceback" not in output
+        assert output.startswith("docchat-lab: ")
+        assert command[-1] in output
+    assert (folder / "afile").read_text() == "mine\n"
+    assert list((folder / "adir").iterdir()) == []
+    assert not list(folder.glob("*.partial"))

@@ -221,7 +221,7 @@ def test_the_exports_carry_the_final_scores(term: Term) -> None:
 
 def test_feedback_is_handed_back_without_hidden_details(term: Term) -> None:
     handback = term.folder / "handback"
-    released = json.loads((handback / "released.json").read_text(encoding="utf-8"))
+    released = json.loads((handback / "_released.json").read_text(encoding="utf-8"))
     assert set(released["learners"]) == set(LEARNERS)
     assert {s for units in released["learners"].values() for s in units.values()} == {"released"}
     for learner in LEARNERS:
