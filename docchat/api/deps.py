@@ -82,7 +82,7 @@ SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory
 SessionDep = Annotated[Session, Depends(get_db)]
 LLMDep = Annotated[LLMClient, Depends(get_llm)]
 PageDep = Annotated[Page, Depends(pagination)]
-# The route's path says `{document_id:int}`: only digits reach it, so "1.0" is a 404.
+# The route's path says `{document_id:digits}`: only digits reach it, so "1.0" is a 404.
 DocumentIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

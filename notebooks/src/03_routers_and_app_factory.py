@@ -787,13 +787,42 @@ second_app.state.engine.dispose()
 # ## Build step: your documents routes
 #
 # The router in `my_docchat/api/routes/documents.py` is declared once, with its prefix and tag;
-# its routes are `"/"` and `"/{document_id:int}"`, never `"/documents"` again. The decorators
-# (status codes, response models) are given; you write the four bodies. The module gives you
-# the database work as plain functions of a session, for example:
+# its routes are `"/"` and `"/{document_id:digits}"`, never `"/documents"` again.
+#
+# Why `digits`, and not Starlette's own `{document_id:int}`? A path convertor runs while the
+# router *matches* the path, before any handler or validation. `int` converts right there with
+# `int()`, and Python refuses to turn a string of more than 4300 digits into a number: that
+# `ValueError` is a plain-text 500. The module registers a `digits` convertor instead
+# (Starlette's `register_url_convertor`): it matches digits only, like `int`, but hands the text
+# on unchanged, and the route's own `DocumentIdPath` validates it like any parameter, so an id
+# too large is a 422 naming `document_id`. `1.0` still matches no route: a 404.
 
 # %%
 from docchat_lab.notebook import stage_source
 
+stage_source("api/routes/documents.py", "_DigitsConvertor", 3)
+
+# %%
+long_id = "1" * 4301  # one digit more than int() converts from a string
+int_route = FastAPI()
+int_route.get("/documents/{document_id:int}")(read_document)  # Starlette's own convertor
+with TestClient(int_route, raise_server_exceptions=False) as client:
+    with_int = client.get(f"/documents/{long_id}")
+with TestClient(main.create_app(config.Settings(database_url="sqlite://"))) as client:
+    with_digits, not_digits = client.get(f"/documents/{long_id}"), client.get("/documents/1.0")
+
+assert (with_int.status_code, with_int.text) == (500, "Internal Server Error")
+assert with_digits.status_code == 422
+assert with_digits.json()["detail"][0]["loc"] == ["path", "document_id"]
+assert not_digits.status_code == 404
+print(f"{len(long_id)} digits: :int {with_int.status_code}, :digits {with_digits.status_code}")
+print("/documents/1.0:", not_digits.status_code)
+
+# %% [markdown]
+# The decorators (status codes, response models) are given; you write the four bodies. The
+# module gives you the database work as plain functions of a session, for example:
+
+# %%
 stage_source("api/routes/documents.py", "_store", 3)
 
 # %%

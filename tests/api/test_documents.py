@@ -375,6 +375,32 @@ def test_get_document_id_out_of_bounds_returns_422(client: TestClient, bad_id: s
     assert ("path", "document_id") in _field_errors(response)
 
 
+EVERY_ID_ROUTE = [("GET", ""), ("GET", "/chunks"), ("DELETE", ""), ("POST", "/retry")]
+
+
+@pytest.mark.parametrize("digits", [4300, 4301])
+@pytest.mark.parametrize(("method", "suffix"), EVERY_ID_ROUTE)
+def test_an_id_of_thousands_of_digits_is_a_422_not_a_500(
+    client: TestClient, method: str, suffix: str, digits: int
+) -> None:
+    # Python's int() refuses a string past 4300 digits; Starlette's `int` path convertor
+    # called it while matching the route, so 4301 digits were a plain-text 500.
+    response = client.request(method, f"/documents/{'1' * digits}{suffix}")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/json"
+    assert ("path", "document_id") in _field_errors(response)
+
+
+@pytest.mark.parametrize(("method", "suffix"), EVERY_ID_ROUTE)
+def test_an_id_with_a_decimal_point_matches_no_route(
+    client: TestClient, method: str, suffix: str
+) -> None:
+    create_document(client, "Kettle", KETTLE)
+
+    assert client.request(method, f"/documents/1.0{suffix}").status_code == 404
+
+
 @pytest.mark.parametrize("not_an_id", ["-3", "abc", "1.0", "1e3", "+1", "%201", "0x1", "１"])
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
 def test_document_path_that_is_not_digits_names_no_document(
