@@ -488,8 +488,8 @@ assert citric["sources"][0]["document_id"] == orphan_id
 # `include_router` no longer copies the router's routes into `app.routes`. It adds one node per
 # included router, so code that filters `app.routes` for `APIRoute` (route listings, metrics and
 # tracing middleware) finds nothing. `fastapi.routing.iter_route_contexts(app.routes)` flattens
-# the tree into one entry per endpoint, with the full path (`path_format` drops a `:int`
-# converter, as OpenAPI does).
+# the tree into one entry per endpoint, with the full path (`path_format` drops a convertor
+# such as DocChat's `:digits`, as OpenAPI does).
 
 # %%
 from fastapi.routing import APIRoute, iter_route_contexts
