@@ -804,19 +804,27 @@ stage_source("api/routes/documents.py", "_DigitsConvertor", 3)
 
 # %%
 long_id = "1" * 4301  # one digit more than int() converts from a string
-int_route = FastAPI()
-int_route.get("/documents/{document_id:int}")(read_document)  # Starlette's own convertor
-with TestClient(int_route, raise_server_exceptions=False) as client:
-    with_int = client.get(f"/documents/{long_id}")
-with TestClient(main.create_app(config.Settings(database_url="sqlite://"))) as client:
-    with_digits, not_digits = client.get(f"/documents/{long_id}"), client.get("/documents/1.0")
+your_module("api.routes.documents")  # importing it registers the `digits` convertor
+DocumentIdPath = your_module("api.deps").DocumentIdPath
+paths = FastAPI()
+
+
+@paths.get("/int/{document_id:int}")  # Starlette's own convertor
+@paths.get("/digits/{document_id:digits}")
+def echo_id(document_id: DocumentIdPath) -> int:
+    return document_id
+
+
+with TestClient(paths, raise_server_exceptions=False) as client:
+    with_int, with_digits = [client.get(f"/{kind}/{long_id}") for kind in ("int", "digits")]
+    not_digits = client.get("/digits/1.0")
 
 assert (with_int.status_code, with_int.text) == (500, "Internal Server Error")
 assert with_digits.status_code == 422
 assert with_digits.json()["detail"][0]["loc"] == ["path", "document_id"]
 assert not_digits.status_code == 404
 print(f"{len(long_id)} digits: :int {with_int.status_code}, :digits {with_digits.status_code}")
-print("/documents/1.0:", not_digits.status_code)
+print("1.0 on the :digits route:", not_digits.status_code)
 
 # %% [markdown]
 # The decorators (status codes, response models) are given; you write the four bodies. The
